@@ -1,0 +1,3 @@
+from cdeops.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""One module per output area; each turns views into files: ``files(ctx) -> {path: bytes}``."""

@@ -1,0 +1,256 @@
+"""Cross-field rules of SPEC §3. Each rule yields (path, message); all are reported at once."""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from .document import Policy
+from .fields import normalise_name
+from .llm import ProviderKind
+from .sizing import architecture_of, estimate_fit
+
+__all__ = ["check_policy", "prompt_path_problem"]
+
+Problem = tuple[tuple[str | int, ...], str]
+
+_METADATA = ipaddress.ip_network("169.254.169.254/32")
+_DATED = {
+    "anthropic": re.compile(r"-\d{8}$"),
+    "openai": re.compile(r"-\d{4}-\d{2}-\d{2}$"),
+    "mistral": re.compile(r"-\d{4}$"),
+    "bedrock": re.compile(r"(-\d{8})?-v\d+(:\d+)?$"),
+    "gemini": re.compile(r"(-\d{3}|^gemini-\d+(\.\d+)?-[a-z]+(-[a-z]+)*)$"),
+    "vertex": re.compile(r"(-\d{3}|-\d{8}|@\d{8}|^gemini-\d+(\.\d+)?-[a-z]+(-[a-z]+)*)$"),
+}
+_FLOATING = re.compile(r"(^|[-:@/])(latest|preview|exp|experimental)($|[-:@])")
+
+
+def check_policy(policy: Policy) -> list[Problem]:
+    """Every cross-field problem of a schema-valid policy."""
+    problems: list[Problem] = []
+    for rule in (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds):
+        problems.extend(rule(policy))
+    return problems
+
+
+def _dupes(items: Sequence[Any], section: str, key: str = "name", norm: bool = True) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        raw = getattr(item, key)
+        value = normalise_name(raw) if norm else raw
+        if value in seen:
+            yield (
+                (section, i, key),
+                f"{raw!r} is a duplicate of {section}[{seen[value]}] (names must be unique)",
+            )
+        else:
+            seen[value] = i
+
+
+def _unique_names(p: Policy) -> Iterator[Problem]:
+    yield from _dupes(p.providers, "providers")
+    yield from _dupes(p.models, "models", norm=False)
+    yield from _dupes(p.inference, "inference")
+    yield from _dupes(p.gpu_pools, "gpu_pools")
+    yield from _dupes(p.teams, "teams")
+    yield from _dupes(p.templates, "templates")
+    yield from _dupes(p.egress.allow, "egress.allow")
+    groups: dict[str, int] = {}
+    for i, team in enumerate(p.teams):
+        if team.group in groups:
+            yield ("teams", i, "coder_group"), f"Coder group {team.group!r} is already bound to another team"
+        groups.setdefault(team.group, i)
+        for j, dup in _repeats(team.projects):
+            yield ("teams", i, "projects", j), f"project {dup!r} is listed twice"
+
+
+def _repeats(values: Iterable[str]) -> Iterator[tuple[int, str]]:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            yield i, v
+        seen.add(v)
+
+
+def _references(p: Policy) -> Iterator[Problem]:
+    models = {m.name for m in p.models}
+    providers = {x.name for x in p.providers}
+    inference = {x.name for x in p.inference}
+    pools = {x.name for x in p.gpu_pools}
+    templates = {t.name for t in p.templates}
+
+    def missing(kind: str, name: str, known: set[str]) -> str:
+        hint = f"; known: {', '.join(sorted(known))}" if known else f"; no {kind} is defined"
+        return f"unknown {kind} {name!r}{hint}"
+
+    for i, m in enumerate(p.models):
+        if m.provider is not None and m.provider not in providers:
+            yield ("models", i, "provider"), missing("provider", m.provider, providers)
+        if m.inference is not None and m.inference not in inference:
+            yield ("models", i, "inference"), missing("inference", m.inference, inference)
+        for j, fb in enumerate(m.fallbacks):
+            if fb not in models:
+                yield ("models", i, "fallbacks", j), missing("model", fb, models)
+    for i, inf in enumerate(p.inference):
+        if inf.pool not in pools:
+            yield ("inference", i, "pool"), missing("gpu pool", inf.pool, pools)
+        if not any(m.inference == inf.name for m in p.models):
+            yield ("inference", i, "name"), f"inference {inf.name!r} is not served by any model (add a model)"
+    for i, t in enumerate(p.templates):
+        if t.gpu is not None and t.gpu.pool not in pools:
+            yield ("templates", i, "gpu", "pool"), missing("gpu pool", t.gpu.pool, pools)
+        elif t.gpu is not None and t.gpu.count > p.pool(t.gpu.pool).gpus_per_node:
+            yield (
+                ("templates", i, "gpu", "count"),
+                (f"asks for {t.gpu.count} GPUs but pool {t.gpu.pool!r} nodes have {p.pool(t.gpu.pool).gpus_per_node}"),
+            )
+    if p.routing.default_model is not None and p.routing.default_model not in models:
+        yield ("routing", "default_model"), missing("model", p.routing.default_model, models)
+    for task, name in p.routing.tasks.items():
+        if name not in models:
+            yield ("routing", "tasks", task), missing("model", name, models)
+    for i, team in enumerate(p.teams):
+        for j, name in enumerate(team.models):
+            if name not in models:
+                yield ("teams", i, "models", j), missing("model", name, models)
+        for j, dup in _repeats(team.models):
+            yield ("teams", i, "models", j), f"model {dup!r} is listed twice"
+        for j, name in enumerate(team.templates):
+            if name not in templates:
+                yield ("teams", i, "templates", j), missing("template", name, templates)
+        for j, dup in _repeats(team.templates):
+            yield ("teams", i, "templates", j), f"template {dup!r} is listed twice"
+        target = team.budget.downgrade_to
+        if target is not None and target not in team.models:
+            yield (
+                ("teams", i, "budget", "downgrade_to"),
+                (f"{target!r} is not one of the team's models ({', '.join(team.models)})"),
+            )
+
+
+def _model_pin_problem(kind: ProviderKind, model_id: str) -> str | None:
+    if _FLOATING.search(model_id.lower()):
+        return f"model {model_id!r} is a floating alias; pin a dated version"
+    pattern = _DATED.get(kind)
+    if pattern is not None and not pattern.search(model_id):
+        examples = {
+            "anthropic": "claude-3-5-haiku-20241022",
+            "openai": "gpt-4o-2024-08-06",
+            "mistral": "mistral-large-2411",
+            "bedrock": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "gemini": "gemini-1.5-pro-002",
+            "vertex": "gemini-1.5-pro-002",
+        }
+        return f"model {model_id!r} is not pinned to a version (e.g. {examples[kind]})"
+    return None
+
+
+def _pinned_models(p: Policy) -> Iterator[Problem]:
+    providers = {x.name: x for x in p.providers}
+    for i, m in enumerate(p.models):
+        if m.provider in providers and m.model is not None:
+            problem = _model_pin_problem(providers[m.provider].kind, m.model)
+            if problem:
+                yield ("models", i, "model"), problem
+
+
+def _gpu_fit(p: Policy) -> Iterator[Problem]:
+    pools = {x.name: x for x in p.gpu_pools}
+    for i, inf in enumerate(p.inference):
+        pool = pools.get(inf.pool)
+        if pool is None:
+            continue
+        if inf.gpus_per_replica > pool.gpus_per_node:
+            yield (
+                ("inference", i, "gpus_per_replica"),
+                (
+                    f"{inf.gpus_per_replica} GPUs per replica but pool {pool.name!r} nodes have "
+                    f"{pool.gpus_per_node}; tensor parallelism must stay within one node"
+                ),
+            )
+            continue
+        arch = architecture_of(inf)
+        if arch is None:
+            yield (
+                ("inference", i, "model"),
+                (
+                    f"cdeops does not know the shape of {inf.model!r}; add inference[{i}].architecture "
+                    "{params_b, layers, attention_heads, kv_heads, head_dim} so it can be sized"
+                ),
+            )
+            continue
+        if arch.attention_heads % inf.gpus_per_replica:
+            yield (
+                ("inference", i, "gpus_per_replica"),
+                (
+                    f"tensor-parallel size {inf.gpus_per_replica} does not divide the model's "
+                    f"{arch.attention_heads} attention heads"
+                ),
+            )
+        fit = estimate_fit(inf, pool, arch)
+        if not fit.fits:
+            yield (
+                ("inference", i, "gpus_per_replica"),
+                (
+                    f"{inf.model} at {inf.dtype} with max_model_len {inf.max_model_len} does not fit "
+                    f"{inf.gpus_per_replica}x {pool.gpu_memory_gb} GB ({pool.accelerator}): {fit.explain()}"
+                ),
+            )
+
+
+def _egress(p: Policy) -> Iterator[Problem]:
+    cilium = p.cluster.network_plugin == "cilium"
+    for i, rule in enumerate(p.egress.allow):
+        if rule.hosts and not cilium:
+            yield (
+                ("egress", "allow", i, "hosts"),
+                (
+                    f"host names need network_plugin: cilium (this cluster uses {p.cluster.network_plugin}); "
+                    "plain NetworkPolicy can only allow cidrs"
+                ),
+            )
+        for j, cidr in enumerate(rule.cidrs):
+            if ipaddress.ip_network(cidr).overlaps(_METADATA):
+                yield (
+                    ("egress", "allow", i, "cidrs", j),
+                    (f"{cidr} includes the cloud metadata address 169.254.169.254; narrow it"),
+                )
+    for j, cidr in enumerate(p.vault.cidrs):
+        if ipaddress.ip_network(cidr).overlaps(_METADATA):
+            yield ("vault", "cidrs", j), f"{cidr} includes the cloud metadata address; narrow it"
+
+
+def prompt_path_problem(path: str) -> str | None:
+    """Why a prompt destination would leave the workspace home folder, or None when it is safe."""
+    if "\\" in path or "\x00" in path or any(ord(c) < 32 for c in path):
+        return f"{path!r} contains a backslash or a control character"
+    if path.startswith(("/", "~")):
+        return f"{path!r} must be relative to the workspace home folder"
+    parts = path.split("/")
+    if any(part in {"", ".", ".."} for part in parts):
+        return f"{path!r} must be a normalised relative path inside the workspace (no '..', '.', '//')"
+    if posixpath.normpath(path) != path:
+        return f"{path!r} is not normalised"
+    return None
+
+
+def _prompts(p: Policy) -> Iterator[Problem]:
+    lists: list[tuple[tuple[str | int, ...], Sequence[Any]]] = [(("prompts",), p.prompts)]
+    lists += [(("teams", i, "prompts"), t.prompts) for i, t in enumerate(p.teams)]
+    for base, prompts in lists:
+        for j, prompt in enumerate(prompts):
+            problem = prompt_path_problem(prompt.path)
+            if problem:
+                yield (*base, j, "path"), problem
+        for j, dup in _repeats(x.path for x in prompts):
+            yield (*base, j, "path"), f"{dup!r} is written twice"
+
+
+def _clouds(p: Policy) -> Iterator[Problem]:
+    for i, pool in enumerate(p.gpu_pools):
+        if pool.provisioner == "karpenter" and p.cluster.provider != "eks":
+            yield ("gpu_pools", i, "provisioner"), "karpenter pools are supported on eks only"
