@@ -76,9 +76,7 @@ def trim_attribute(attr: dict[str, Any], where: str) -> dict[str, Any]:
 def trim_block(block: dict[str, Any], where: str) -> dict[str, Any]:
     out = _keep(block, _BLOCK_KEYS, where)
     if "attributes" in out:
-        out["attributes"] = {
-            name: trim_attribute(attr, f"{where}.{name}") for name, attr in out["attributes"].items()
-        }
+        out["attributes"] = {name: trim_attribute(attr, f"{where}.{name}") for name, attr in out["attributes"].items()}
     if "block_types" in out:
         types = {}
         for name, block_type in out["block_types"].items():

@@ -196,8 +196,9 @@ def load_provider_schema(address: str) -> ProviderSchema | None:
     )
 
 
-def _numbers(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
+def _triple(text: str) -> tuple[int, int, int]:
+    major, minor, patch = (*(int(part) for part in text.split(".")), 0, 0, 0)[:3]
+    return major, minor, patch
 
 
 def version_allowed(version: str, constraint: str) -> bool | None:
@@ -206,18 +207,18 @@ def version_allowed(version: str, constraint: str) -> bool | None:
     ``None`` when the constraint uses something this small reader does not understand
     (pre-release versions, odd syntax): callers then stay silent.
     """
-    have = _numbers(version) + (0,) * 3
-    have = have[:3]
+    have = _triple(version)
     for part in constraint.split(","):
         match = _CONSTRAINT.fullmatch(part)
         if match is None:
             return None
-        operator, given = match.group(1) or "=", _numbers(match.group(2))
-        want = (given + (0, 0, 0))[:3]
+        operator, given = match.group(1) or "=", match.group(2)
+        want = _triple(given)
         if operator == "~>":
-            upper = list(given[:-1] if len(given) > 1 else given)
-            upper[-1] += 1
-            ok = want <= have < (tuple(upper) + (0, 0, 0))[:3]
+            # ~> 2.17 allows >= 2.17, < 3.0; ~> 2.17.1 allows >= 2.17.1, < 2.18.0; ~> 2 allows < 3.
+            bump = max(given.count(".") - 1, 0)
+            upper = [*want[:bump], want[bump] + 1, 0, 0][:3]
+            ok = want <= have < tuple(upper)
         else:
             ok = {
                 "=": have == want,

@@ -26,19 +26,17 @@ from cdeops.checks.hcl_literals import (
     block_labels,
     line_of,
     literal_kind,
-    literal_string,
     object_items,
     type_problem,
     unwrap,
 )
 from cdeops.checks.provider_schemas import Attribute, Block, load_provider_schema, normalize_source
+from cdeops.checks.required_providers import IMPLIED_SOURCES, required_providers, version_findings
 
 __all__ = ["CHECK_NAME", "check_terraform_dir", "check_terraform_text"]
 
 CHECK_NAME = "terraform-schema"
 
-# Local provider names whose implied source is not hashicorp/<name>.
-_IMPLIED_SOURCES = {"coder": "coder/coder", "coderd": "coder/coderd"}
 _META_ATTRS = frozenset({"count", "for_each", "depends_on", "provider"})
 _RESOURCE_META_BLOCKS = frozenset({"lifecycle", "connection", "provisioner"})
 _DATA_META_BLOCKS = frozenset({"lifecycle"})
@@ -77,7 +75,7 @@ class _Checker:
         self.findings.append(Finding(CHECK_NAME, self.file, line, message, severity))
 
     def address_for(self, local: str) -> str:
-        return self.providers.get(local) or normalize_source(_IMPLIED_SOURCES.get(local, local))
+        return self.providers.get(local) or normalize_source(IMPLIED_SOURCES.get(local, local))
 
     # -- top level -------------------------------------------------------------------------------
     def check_module(self, body: BodyRule) -> None:
@@ -320,36 +318,15 @@ def _parse(text: str, file: str) -> tuple[BodyRule | None, list[Finding]]:
     return tree.body, []
 
 
-def _required_providers(body: BodyRule) -> dict[str, str]:
-    """Local provider name -> address, from ``terraform { required_providers { ... } }``."""
-    found: dict[str, str] = {}
-    for block in body.children:
-        if not (isinstance(block, BlockRule) and block_labels(block) == ["terraform"]):
-            continue
-        for inner in block.body.children:
-            if not (isinstance(inner, BlockRule) and block_labels(inner) == ["required_providers"]):
-                continue
-            for attr in inner.body.children:
-                if not isinstance(attr, AttributeRule):
-                    continue
-                local = str(attr.identifier.serialize())
-                source = None
-                if isinstance(unwrap(attr.expression), ObjectRule):
-                    for key, value, _ in object_items(attr.expression):
-                        if key == "source":
-                            source = literal_string(value)
-                found[local] = normalize_source(source or _IMPLIED_SOURCES.get(local, local))
-    return found
-
-
 def check_terraform_text(text: str, filename: str) -> list[Finding]:
     """Check one Terraform file; providers are resolved from its own ``required_providers``."""
     body, findings = _parse(text, filename)
     if body is None:
         return findings
-    checker = _Checker(filename, _required_providers(body))
+    requirements = required_providers(body)
+    checker = _Checker(filename, {r.local: r.address for r in requirements})
     checker.check_module(body)
-    return sorted(checker.findings)
+    return sorted([*checker.findings, *version_findings(CHECK_NAME, filename, requirements)])
 
 
 def check_terraform_dir(root: Path) -> list[Finding]:
@@ -379,8 +356,10 @@ def check_terraform_dir(root: Path) -> list[Finding]:
             parsed.setdefault(relative.parent, []).append((name, body))
     for module_files in parsed.values():
         providers: dict[str, str] = {}
-        for _, body in module_files:
-            providers.update(_required_providers(body))
+        for name, body in module_files:
+            requirements = required_providers(body)
+            providers.update((r.local, r.address) for r in requirements)
+            findings.extend(version_findings(CHECK_NAME, name, requirements))
         for name, body in module_files:
             checker = _Checker(name, providers)
             checker.check_module(body)

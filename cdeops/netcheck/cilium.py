@@ -171,10 +171,23 @@ class CiliumPolicy:
         return Side(isolating, tuple(allows), tuple(denies), tuple(notes))
 
     def _grants(self, rule: _Rule, peer: Peer, port: Port, notes: list[str]) -> list[Grant]:
-        if rule.port_rules(port) is None or rule.empty_member:
-            return []
         where = f"{self.ref} {rule.where}"
-        notes.extend(f"{where}: {u} is not evaluated (treated as matching nothing)" for u in rule.unsupported)
+        if rule.port_rules(port) is not None:
+            notes.extend(f"{where}: {u} is not evaluated (treated as matching nothing)" for u in rule.unsupported)
+            return self._l3_grants(rule, peer, where)
+        named = any(isinstance(p.port, str) for r in rule.to_ports for p in r.ports)
+        if named and port.name is None and self._l3_grants(rule, peer, where):
+            notes.append(
+                f"{where}: a named port cannot be resolved against {port}, which has no name in "
+                "the topology (counted as not matching)"
+            )
+        return []
+
+    @staticmethod
+    def _l3_grants(rule: _Rule, peer: Peer, where: str) -> list[Grant]:
+        """The grants of the rule's peers (L3) that match ``peer``, ports aside."""
+        if rule.empty_member:
+            return []
         if not rule.l3_given:
             return [Grant(f"{where} (ports only: every destination)")] if rule.to_ports else []
         grants: list[Grant] = []
@@ -262,6 +275,9 @@ def _parse_rule(direction: str, namespace: str | None, raw: Any, rule_where: str
     prefix, unsupported_keys = _KEYS[direction.removesuffix("Deny")]
     members = [f"{prefix}{m}" for m in ("Endpoints", "Entities", "CIDR", "CIDRSet", "FQDNs")]
     given = [k for k in (*members, *unsupported_keys) if raw.get(k) is not None]
+    if f"{prefix}FQDNs" in given and len(given) > 1:
+        others = ", ".join(k for k in given if k != f"{prefix}FQDNs")
+        raise NetcheckError(f"{here}: toFQDNs cannot be combined with {others} in one rule (Cilium rejects it)")
     empty_member = any(isinstance(raw.get(k), list) and not raw[k] for k in given)
     endpoints = tuple(
         _peer_selector(s, namespace, f"{here}.{prefix}Endpoints[{i}]")

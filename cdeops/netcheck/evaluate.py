@@ -17,7 +17,7 @@ do not render them there).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -50,7 +50,7 @@ class PolicySet:
 
     network_policies: tuple[NetworkPolicy, ...] = ()
     cilium_policies: tuple[CiliumPolicy, ...] = ()
-    namespace_labels: Mapping[str, Mapping[str, str]] | None = None
+    namespace_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     @staticmethod
@@ -91,7 +91,7 @@ class PolicySet:
 
     def pod(self, topology: Topology, endpoint: Endpoint) -> PodPeer:
         labels = dict(topology.namespaces.get(endpoint.namespace, {}))
-        labels.update((self.namespace_labels or {}).get(endpoint.namespace, {}))
+        labels.update(self.namespace_labels.get(endpoint.namespace, {}))
         labels[METADATA_NAME_LABEL] = endpoint.namespace
         return PodPeer(endpoint.namespace, labels, dict(endpoint.labels))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cdeops.netcheck.errors import NetcheckError
@@ -61,6 +62,7 @@ class FqdnSelector:
         return self.matches(other.example())
 
 
+@lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern[str]:
     pattern = normalise_name(pattern)
     if pattern == "*":

@@ -91,6 +91,13 @@ def _check_source(
             if verdict.allowed:
                 report.add(f"{label} can reach {role} {_name(destination)} {_open_ports(verdict)}")
                 continue
+            undecided = sorted({n for p in verdict.ports for n in p.notes})
+            if undecided:
+                report.add(
+                    f"{label} -> {role} {_name(destination)} is blocked only as far as this check can "
+                    f"tell: {'; '.join(undecided)}",
+                    "warning",
+                )
             leaky = [p for p in verdict.ports if p.egress.allowed]
             if leaky:
                 ports = ", ".join(str(p.port) for p in leaky)

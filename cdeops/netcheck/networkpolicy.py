@@ -86,17 +86,23 @@ class NetworkPolicy:
             return Side()
         rules = self.egress if direction == "Egress" else self.ingress
         grants: list[Grant] = []
+        notes: list[str] = []
         for rule in rules:
-            if not rule.ports_match(port):
-                continue
+            matched: list[Grant] = []
             if not rule.peers:
-                grants.append(Grant(f"{self.ref} {rule.where} (no peer list: every destination)"))
-                continue
+                matched.append(Grant(f"{self.ref} {rule.where} (no peer list: every destination)"))
             for index, policy_peer in enumerate(rule.peers):
                 grant = self._peer_grant(policy_peer, peer, f"{self.ref} {rule.where}.peers[{index}]")
                 if grant is not None:
-                    grants.append(grant)
-        return Side(isolating=(self.ref,), allows=tuple(grants))
+                    matched.append(grant)
+            if rule.ports_match(port):
+                grants.extend(matched)
+            elif matched and port.name is None and any(isinstance(p.port, str) for p in rule.ports):
+                notes.append(
+                    f"{self.ref} {rule.where}: a named port cannot be resolved against {port}, which "
+                    "has no name in the topology (counted as not matching)"
+                )
+        return Side(isolating=(self.ref,), allows=tuple(grants), notes=tuple(notes))
 
     def _peer_grant(self, policy_peer: _PolicyPeer, peer: Peer, where: str) -> Grant | None:
         if policy_peer.ip_block is not None:

@@ -62,18 +62,11 @@ class Selector:
         return all(r.matches(labels) for r in self.requirements)
 
     @property
-    def is_empty(self) -> bool:
-        return not self.requirements
-
-    @property
     def keys(self) -> frozenset[str]:
         return frozenset(r.key for r in self.requirements)
 
     def with_requirement(self, requirement: Requirement) -> Selector:
         return Selector((*self.requirements, requirement))
-
-    def map_keys(self, rename: Mapping[str, str]) -> Selector:
-        return Selector(tuple(Requirement(rename.get(r.key, r.key), r.operator, r.values) for r in self.requirements))
 
     def __str__(self) -> str:
         if not self.requirements:

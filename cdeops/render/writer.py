@@ -142,7 +142,12 @@ def write_tree(files: Mapping[str, bytes], out: Path, *, force: bool = False) ->
         foreign: list[str] = []
         if out.is_dir():
             existing = sorted(_walk(out))
-            previous = _previous_manifest(out) if (out / MANIFEST).exists() or not force else None
+            try:
+                previous = _previous_manifest(out)
+            except OutputError:
+                if not force:
+                    raise
+                previous = None
             if previous is None and existing and not force:
                 raise OutputError(f"{out} is not empty and holds no cdeops output; use --force to render into it")
             foreign = [p for p in existing if previous is None or p not in previous]

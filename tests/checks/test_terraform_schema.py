@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import hcl2
 import pytest
+from hcl2.rules.base import AttributeRule
 
 from cdeops.checks.findings import Finding
+from cdeops.checks.hcl_literals import type_problem
+from cdeops.checks.provider_schemas import version_allowed
 from cdeops.checks.terraform_schema import CHECK_NAME, check_terraform_dir, check_terraform_text
 
 # A small but complete Coder workspace template (coder 2.17 + kubernetes 3.2), `terraform fmt` clean.
@@ -325,22 +329,16 @@ def test_missing_required_attribute() -> None:
 
 
 def test_too_many_blocks_is_reported_at_the_extra_block() -> None:
-    second = (
-        '  spec {\n    access_modes = ["ReadWriteOnce"]\n    resources {\n      requests = {}\n    }\n  }\n'
-    )
+    second = '  spec {\n    access_modes = ["ReadWriteOnce"]\n    resources {\n      requests = {}\n    }\n  }\n'
     text = _replace("  wait_until_bound = false\n", "  wait_until_bound = false\n" + second)
     finding = _only(text)
-    assert (
-        finding.message == 'kubernetes_persistent_volume_claim_v1.home: too many "spec" blocks (2, at most 1)'
-    )
+    assert finding.message == 'kubernetes_persistent_volume_claim_v1.home: too many "spec" blocks (2, at most 1)'
     first = text.index("  spec {", text.index("wait_until_bound"))
     assert finding.line == _line_of(text, "  spec {", first + 1)  # the second block is the extra one
 
 
 def test_unknown_resource_type_suggests_the_real_one() -> None:
-    text = _replace(
-        'resource "kubernetes_deployment_v1" "main"', 'resource "kubernetes_deployment_v9" "main"'
-    )
+    text = _replace('resource "kubernetes_deployment_v1" "main"', 'resource "kubernetes_deployment_v9" "main"')
     finding = _only(text)
     assert finding.message == (
         'unknown resource type "kubernetes_deployment_v9" in registry.terraform.io/hashicorp/kubernetes'
@@ -352,10 +350,7 @@ def test_unknown_resource_type_suggests_the_real_one() -> None:
 def test_dynamic_block_content_is_checked_against_the_block_schema() -> None:
     text = _replace("      interval     = 600\n", "      interval     = 600\n      intervall    = 5\n")
     finding = _only(text)
-    assert (
-        finding.message
-        == 'coder_agent.main.metadata: unknown attribute "intervall" (did you mean "interval"?)'
-    )
+    assert finding.message == 'coder_agent.main.metadata: unknown attribute "intervall" (did you mean "interval"?)'
     assert finding.line == _line_of(text, "intervall")
 
 
@@ -466,9 +461,7 @@ def test_attributes_as_blocks_and_meta_arguments_are_allowed() -> None:
 
 
 def test_provider_configuration_is_checked() -> None:
-    text = _replace(
-        'provider "coder" {}', 'provider "coder" {\n  url = "https://coder.example"\n  urll = 1\n}'
-    )
+    text = _replace('provider "coder" {}', 'provider "coder" {\n  url = "https://coder.example"\n  urll = 1\n}')
     assert _only(text).message == 'provider "coder": unknown attribute "urll" (did you mean "url"?)'
 
 
@@ -520,8 +513,7 @@ def test_dir_shares_required_providers_per_module_and_skips_hidden(tmp_path: Pat
     module = tmp_path / "stack"
     module.mkdir()
     (module / "versions.tf").write_text(
-        'terraform {\n  required_providers {\n    kube = {\n      source = "hashicorp/kubernetes"\n'
-        "    }\n  }\n}\n",
+        'terraform {\n  required_providers {\n    kube = {\n      source = "hashicorp/kubernetes"\n    }\n  }\n}\n',
         encoding="utf-8",
     )
     (module / "main.tf").write_text(
@@ -551,3 +543,49 @@ def test_dir_of_fifty_templates_is_fast_and_deterministic(tmp_path: Path) -> Non
     assert [f.file for f in findings] == ["t07/main.tf"]
     assert findings == check_terraform_dir(tmp_path)
     assert elapsed < 20
+
+
+def test_override_files_may_leave_out_required_attributes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(SAMPLE, encoding="utf-8")
+    (tmp_path / "agent_override.tf").write_text(
+        'resource "coder_agent" "main" {\n  os = "linux"\n  motd_fil = "/etc/motd"\n}\n', encoding="utf-8"
+    )
+    assert [str(f) for f in check_terraform_dir(tmp_path)] == [
+        'agent_override.tf:3: [terraform-schema] coder_agent.main: unknown attribute "motd_fil"'
+        ' (did you mean "motd_file"?)'
+    ]
+
+
+def test_version_constraint_that_excludes_the_shipped_schema_is_a_warning() -> None:
+    text = _replace('version = "~> 2.17"', 'version = "~> 2.30"')
+    finding = _only(text)
+    assert finding.severity == "warning"
+    assert finding.line == _line_of(text, "    coder = {")
+    assert finding.message == (
+        'required_providers "coder": version "~> 2.30" excludes 2.17.0,'
+        " the registry.terraform.io/coder/coder schema cdeops checks against"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "constraint", "allowed"),
+    [
+        ("2.17.0", "~> 2.17", True),
+        ("2.17.0", "~> 2.17.1", False),
+        ("2.17.0", "~> 2", True),
+        ("3.0.0", "~> 2", False),
+        ("3.2.1", "~> 2.38", False),
+        ("3.2.1", ">= 3.0, < 4.0", True),
+        ("3.2.1", ">= 3.0, != 3.2.1", False),
+        ("0.0.23", "0.0.23", True),
+        ("1.0.0", "~> 1.0.0-beta1", None),
+    ],
+)
+def test_version_constraints(version: str, constraint: str, allowed: bool | None) -> None:
+    assert version_allowed(version, constraint) is allowed
+
+
+def test_sensitive_values_never_appear_in_messages() -> None:
+    (attribute,) = [c for c in hcl2.parses('pin = "hunter2"\n').body.children if isinstance(c, AttributeRule)]
+    assert type_problem(attribute.expression, "number") == 'number required, got string "hunter2"'
+    assert type_problem(attribute.expression, "number", reveal=False) == "number required, got string"

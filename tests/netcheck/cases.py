@@ -147,9 +147,7 @@ def good_objects() -> list[dict[str, Any]]:
 def topology(**overrides: Any) -> Topology:
     arguments: dict[str, Any] = {
         "provider_hosts": ["api.anthropic.com", "api.openai.com"],
-        "inference": [
-            Endpoint("vllm-llama", "llm-inference", {"app.kubernetes.io/name": "vllm"}, (Port(8000),))
-        ],
+        "inference": [Endpoint("vllm-llama", "llm-inference", {"app.kubernetes.io/name": "vllm"}, (Port(8000),))],
         "allowed": [
             External("github", (Port(443),), fqdn="github.com"),
             External("raw-github", (Port(443),), fqdn="raw.githubusercontent.com"),

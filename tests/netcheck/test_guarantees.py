@@ -78,7 +78,7 @@ def test_dns_selectors_split_into_two_peers_open_all_of_kube_system() -> None:
 """
     other = Endpoint("metrics-server", "kube-system", {"k8s-app": "metrics-server"}, (Port(53, "UDP"),))
     base = topology()
-    probe = type(base)(base.endpoints + (other,), base.externals, base.namespaces, base.workspace_labels)
+    probe = type(base)((*base.endpoints, other), base.externals, base.namespaces, base.workspace_labels)
     good = reachability(good_objects(), probe, probe.workspace(WS))
     assert not good.verdict("metrics-server").allowed
     objects = replace(good_objects(), WS, "workspace-egress", workspace_egress(dns_rule=split))
@@ -300,6 +300,22 @@ def test_external_vault_by_cidr() -> None:
     assert check(objects, vault=vault) == []
 
 
+def test_named_port_to_inference_without_names_is_a_warning() -> None:
+    extra = """
+    - to:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: llm-inference}}
+      ports: [{port: http}]
+"""
+    objects = replace(good_objects(), WS, "workspace-egress", workspace_egress(extra))
+    findings = check(objects)
+    assert errors(findings) == []
+    warnings = [f.message for f in findings if f.severity == "warning"]
+    assert any("inference vllm-llama" in w and "named port cannot be resolved" in w for w in warnings)
+    named = [Endpoint("vllm-llama", "llm-inference", {"app.kubernetes.io/name": "vllm"}, (Port(8000, "TCP", "http"),))]
+    findings = check([o for o in objects if o["metadata"].get("namespace") != "llm-inference"], inference=named)
+    assert matching(findings, "can reach inference vllm-llama", "8000/TCP (http)")
+
+
 def test_missing_roles_in_topology_are_warnings() -> None:
     from cdeops.netcheck import Topology
 
@@ -333,3 +349,42 @@ def test_describe_and_dict_forms() -> None:
     assert isinstance(destinations, list)
     assert {d["name"]: d["allowed"] for d in destinations}["api.openai.com"] is False
     assert describe([]) == ""
+
+
+def test_standard_topology_shape() -> None:
+    from cdeops.netcheck import WORLD_SAMPLE_IP, standard_topology
+
+    t = standard_topology(provider_hosts=["api.openai.com"], provider_ips={"api.openai.com": "162.159.140.245"})
+    roles = {e.role for e in t.endpoints} | {e.role for e in t.externals}
+    assert roles == {"dns", "coderd", "gateway", "vault", "provider", "world", "metadata"}
+    (provider,) = t.by_role("provider")
+    assert isinstance(provider, External)
+    assert (provider.fqdn, provider.ip) == ("api.openai.com", "162.159.140.245")
+    assert any(isinstance(e, External) and e.ip == WORLD_SAMPLE_IP for e in t.by_role("world"))
+    workspace = t.workspace("ws-a")
+    assert (workspace.namespace, workspace.role) == ("ws-a", "workspace")
+
+
+def test_cilium_dns_selectors_split_into_two_endpoints_open_kube_system() -> None:
+    split = """
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: workspace-fqdn, namespace: ws-payments}
+spec:
+  endpointSelector: {}
+  egress:
+    - toEndpoints:
+        - matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system}
+        - matchLabels: {k8s:k8s-app: kube-dns}
+      toPorts:
+        - ports: [{port: "53", protocol: ANY}]
+          rules: {dns: [{matchPattern: "*"}]}
+"""
+    other = Endpoint("metrics-server", "kube-system", {"k8s-app": "metrics-server"}, (Port(53, "UDP"),))
+    base = topology()
+    probe = type(base)((*base.endpoints, other), base.externals, base.namespaces, base.workspace_labels)
+    objects = replace(good_objects(), WS, "workspace-fqdn", split)
+    result = reachability(objects, probe, probe.workspace(WS))
+    assert result.verdict("metrics-server").allowed
+    reasons = result.verdict("metrics-server").ports[0].egress.reasons
+    assert reasons == ("CiliumNetworkPolicy ws-payments/workspace-fqdn spec.egress[0] endpoints[0]",)

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cdeops.netcheck import Endpoint, External, Port, PolicySet, Topology, connection
+from cdeops.netcheck import Endpoint, External, PolicySet, Port, Topology, connection
 from cdeops.netcheck.addresses import IpSet
 from cdeops.netcheck.fqdn import FqdnSelector
 from cdeops.netcheck.selectors import Requirement, parse_selector
@@ -188,7 +188,9 @@ def network_policies(draw: st.DrawFn) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "podSelector": draw(selectors()),
         "egress": [r for r in rules if "from" not in r],
-        "ingress": [{"from": r["from"], **({"ports": r["ports"]} if "ports" in r else {})} for r in rules if "from" in r],
+        "ingress": [
+            {"from": r["from"], **({"ports": r["ports"]} if "ports" in r else {})} for r in rules if "from" in r
+        ],
     }
     if draw(st.booleans()):
         spec["policyTypes"] = draw(st.sampled_from([["Egress"], ["Ingress"], ["Ingress", "Egress"]]))
@@ -234,7 +236,9 @@ def deny_all() -> list[dict[str, Any]]:
     ]
 
 
-def reach(objects: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+def reach(objects: list[dict[str, Any]], side: str = "both") -> set[tuple[str, str, str]]:
+    """(source, destination, port) triples that pass: both directions, or only ``egress`` /
+    ``ingress`` decisions."""
     policies = PolicySet.from_objects(objects)
     found = set()
     for source in ENDPOINTS:
@@ -242,7 +246,13 @@ def reach(objects: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
             if dest is source:
                 continue
             for verdict in connection(policies, TOPOLOGY, source, dest).ports:
-                if verdict.allowed:
+                if side == "egress":
+                    passes = verdict.egress.allowed
+                elif side == "ingress":
+                    passes = verdict.ingress is not None and verdict.ingress.allowed
+                else:
+                    passes = verdict.allowed
+                if passes:
                     found.add((source.name, dest.name, str(verdict.port)))
     return found
 
@@ -259,10 +269,12 @@ def test_adding_a_policy_never_removes_reachability_once_isolated(
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(network_policies(), max_size=2), st.lists(cilium_policies(), max_size=2))
-def test_isolated_reachability_is_the_union_of_the_policies(
-    a: list[dict[str, Any]], b: list[dict[str, Any]]
-) -> None:
-    assert reach(deny_all() + a + b) == reach(deny_all() + a) | reach(deny_all() + b)
+def test_isolated_decisions_are_the_union_of_the_policies(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+    for side in ("egress", "ingress"):
+        both = reach(deny_all() + a + b, side)
+        assert both == reach(deny_all() + a, side) | reach(deny_all() + b, side)
+    # whole connections need both sides, so they are only monotone, not a union
+    assert reach(deny_all() + a + b) >= reach(deny_all() + a) | reach(deny_all() + b)
 
 
 @settings(max_examples=40, deadline=None)
@@ -284,17 +296,22 @@ def test_object_order_does_not_matter(objects: list[dict[str, Any]], random: Any
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.one_of(network_policies(), cilium_policies()), max_size=3))
-def test_a_deny_rule_never_adds_reachability(objects: list[dict[str, Any]]) -> None:
+@given(st.lists(st.one_of(network_policies(), cilium_policies()), max_size=3), selectors())
+def test_a_deny_policy_never_adds_reachability(objects: list[dict[str, Any]], subject: dict[str, Any]) -> None:
     deny = {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumClusterwideNetworkPolicy",
         "metadata": {"name": "deny-world"},
+        "spec": {"endpointSelector": subject, "egressDeny": [{"toEntities": ["world"]}]},
+    }
+    assert reach([*objects, deny]) <= reach(objects)
+    allow_all_but_world = {
+        **deny,
         "spec": {
             "endpointSelector": {},
             "egress": [{"toEntities": ["all"]}],
             "egressDeny": [{"toEntities": ["world"]}],
         },
     }
-    with_deny = reach([*objects, deny])
+    with_deny = reach([*objects, allow_all_but_world])
     assert not any(dest in {"public", "private", "named"} for _, dest, _ in with_deny)

@@ -11,8 +11,8 @@ from cdeops.netcheck import (
     Endpoint,
     External,
     NetcheckError,
-    Port,
     PolicySet,
+    Port,
     Topology,
     connection,
     ingress_decision,
@@ -84,9 +84,7 @@ def test_explicit_egress_type_with_no_rules_denies_all() -> None:
 def test_pod_selector_decides_isolation() -> None:
     other = np("{podSelector: {matchLabels: {app: other}}, policyTypes: [Egress]}")
     assert ports([other], WEB) == ALL_WEB
-    exprs = np(
-        "{podSelector: {matchExpressions: [{key: app, operator: In, values: [ws, x]}]}, policyTypes: [Egress]}"
-    )
+    exprs = np("{podSelector: {matchExpressions: [{key: app, operator: In, values: [ws, x]}]}, policyTypes: [Egress]}")
     assert ports([exprs], WEB) == set()
 
 
@@ -119,8 +117,7 @@ def test_peer_combinations() -> None:
 
 def test_metadata_name_label_is_always_present() -> None:
     policy = np(
-        "{podSelector: {}, egress: [{to: [{namespaceSelector: "
-        "{matchLabels: {kubernetes.io/metadata.name: team-b}}}]}]}"
+        "{podSelector: {}, egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: team-b}}}]}]}"
     )
     assert ports([policy], WEB) == ALL_WEB
 
@@ -137,10 +134,23 @@ def test_ports_protocols_ranges_and_names() -> None:
     assert ports([named], PUBLIC) == set()  # nothing outside the cluster has port names
 
 
+def test_unresolvable_named_port_is_noted() -> None:
+    unnamed = Endpoint("unnamed", "team-b", {"app": "web"}, (Port(8443),))
+    named = np("{podSelector: {}, egress: [{ports: [{port: https}]}]}")
+    result = connection([named], TOPOLOGY, SRC, unnamed)
+    assert not result.allowed
+    assert "named port cannot be resolved" in result.ports[0].notes[0]
+    cilium = cnp("{endpointSelector: {}, egress: [{toEntities: [cluster], toPorts: [{ports: [{port: https}]}]}]}")
+    result = connection([cilium], TOPOLOGY, SRC, unnamed)
+    assert not result.allowed
+    assert "named port cannot be resolved" in result.ports[0].notes[0]
+    # a rule whose peers do not match says nothing
+    elsewhere = np("{podSelector: {}, egress: [{to: [{podSelector: {}}], ports: [{port: https}]}]}")
+    assert connection([elsewhere], TOPOLOGY, SRC, unnamed).ports[0].notes == ()
+
+
 def test_ip_block_except_and_pods() -> None:
-    block = np(
-        "{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 198.18.0.0/15, except: [198.18.0.0/24]}}]}]}"
-    )
+    block = np("{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 198.18.0.0/15, except: [198.18.0.0/24]}}]}]}")
     assert ports([block], PUBLIC) == set()
     wide = np("{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]}")
     assert ports([wide], PUBLIC) == {"443/TCP", "80/TCP"}
@@ -150,8 +160,7 @@ def test_ip_block_except_and_pods() -> None:
 
 def test_name_only_destination_needs_all_public_addresses() -> None:
     halves = np(
-        "{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 0.0.0.0/1}}]}, "
-        "{to: [{ipBlock: {cidr: 128.0.0.0/1}}]}]}"
+        "{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 0.0.0.0/1}}]}, {to: [{ipBlock: {cidr: 128.0.0.0/1}}]}]}"
     )
     assert ports([halves], NAMED) == {"443/TCP"}
     narrow = np("{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 52.0.0.0/8}}]}]}")
@@ -168,8 +177,7 @@ def test_ingress_side() -> None:
     deny = np("{podSelector: {}, policyTypes: [Ingress]}", namespace="team-b")
     assert ports([deny], WEB) == set()
     allow = np(
-        "{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchLabels: {tier: dev}}}],"
-        " ports: [{port: 80}]}]}",
+        "{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchLabels: {tier: dev}}}], ports: [{port: 80}]}]}",
         namespace="team-b",
     )
     assert ports([deny, allow], WEB) == {"80/TCP"}
@@ -218,9 +226,7 @@ def test_cilium_rules_put_endpoint_in_default_deny() -> None:
 
 
 def test_cilium_enable_default_deny_false_keeps_the_rest_open() -> None:
-    policy = cnp(
-        "{endpointSelector: {}, enableDefaultDeny: {egress: false}, egress: [{toEntities: [cluster]}]}"
-    )
+    policy = cnp("{endpointSelector: {}, enableDefaultDeny: {egress: false}, egress: [{toEntities: [cluster]}]}")
     assert ports([policy], PUBLIC) == {"443/TCP", "80/TCP"}
 
 
@@ -240,9 +246,7 @@ def test_cilium_to_endpoints_empty_means_own_namespace() -> None:
     policy = cnp("{endpointSelector: {}, egress: [{toEndpoints: [{}]}]}")
     assert ports([policy], LOCAL) == {"5432/TCP"}
     assert ports([policy], WEB) == set()
-    clusterwide = cnp(
-        "{endpointSelector: {matchLabels: {app: ws}}, egress: [{toEndpoints: [{}]}]}", namespace=None
-    )
+    clusterwide = cnp("{endpointSelector: {matchLabels: {app: ws}}, egress: [{toEndpoints: [{}]}]}", namespace=None)
     assert ports([clusterwide], WEB) == ALL_WEB
     assert ports([clusterwide], PUBLIC) == set()
 
@@ -274,8 +278,7 @@ def test_cilium_ports_protocols() -> None:
     any_53 = cnp("{endpointSelector: {}, egress: [{toEntities: [all], toPorts: [{ports: [{port: '53'}]}]}]}")
     assert ports([any_53], WEB) == {"53/UDP"}
     zero = cnp(
-        "{endpointSelector: {}, egress: [{toEntities: [all], toPorts: "
-        "[{ports: [{port: '0', protocol: TCP}]}]}]}"
+        "{endpointSelector: {}, egress: [{toEntities: [all], toPorts: [{ports: [{port: '0', protocol: TCP}]}]}]}"
     )
     assert ports([zero], WEB) == {"80/TCP", "8443/TCP (https)"}
     named = cnp("{endpointSelector: {}, egress: [{toEntities: [all], toPorts: [{ports: [{port: https}]}]}]}")
@@ -288,9 +291,7 @@ def test_cilium_ports_protocols() -> None:
 
 
 def test_cilium_cidr_rules() -> None:
-    cidr_set = cnp(
-        "{endpointSelector: {}, egress: [{toCIDRSet: [{cidr: 0.0.0.0/0, except: [198.18.0.0/16]}]}]}"
-    )
+    cidr_set = cnp("{endpointSelector: {}, egress: [{toCIDRSet: [{cidr: 0.0.0.0/0, except: [198.18.0.0/16]}]}]}")
     assert ports([cidr_set], PUBLIC) == set()
     assert ports([cidr_set], NAMED) == {"443/TCP"}
     assert ports([cidr_set], WEB) == set()
@@ -328,9 +329,7 @@ def test_cilium_deny_beats_allow_from_any_kind() -> None:
     deny = cnp("{endpointSelector: {}, egressDeny: [{toEntities: [world]}]}")
     assert ports([allow, deny], PUBLIC) == set()
     assert ports([allow, deny], WEB) == ALL_WEB
-    deny_port = cnp(
-        "{endpointSelector: {}, egressDeny: [{toEntities: [all], toPorts: [{ports: [{port: '80'}]}]}]}"
-    )
+    deny_port = cnp("{endpointSelector: {}, egressDeny: [{toEntities: [all], toPorts: [{ports: [{port: '80'}]}]}]}")
     # deny rules alone put the endpoint into egress default deny (Cilium: "has rules" includes deny)
     assert ports([deny_port], WEB) == set()
     assert ports([allow, deny_port], WEB) == {"8443/TCP (https)", "53/UDP"}
@@ -380,6 +379,7 @@ def test_cilium_unsupported_members_are_noted() -> None:
         ("{endpointSelector: {}, egress: [{toFQDNs: [{matchRegex: x}]}]}", "unknown field"),
         ("{endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '1', protocol: ICMP}]}]}]}", "protocol"),
         ("{endpointSelector: {}, egress: [{toCIDR: [300.0.0.0/8]}]}", "not a CIDR"),
+        ("{endpointSelector: {}, egress: [{toFQDNs: [{matchName: a.b}], toEntities: [world]}]}", "cannot be combined"),
     ],
 )
 def test_malformed_cilium_policies_are_errors(spec: str, message: str) -> None:
