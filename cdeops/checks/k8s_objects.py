@@ -109,5 +109,7 @@ def load_objects(root: Path) -> tuple[list[K8sObject], list[Finding]]:
             if _is_object(doc):
                 objects.append(K8sObject(name, line, doc))
             elif strict and doc is not None:
-                findings.append(Finding(CHECK_NAME, name, line, "document is not a Kubernetes object (apiVersion/kind)"))
+                findings.append(
+                    Finding(CHECK_NAME, name, line, "document is not a Kubernetes object (apiVersion/kind)")
+                )
     return objects, findings

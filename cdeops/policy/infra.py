@@ -82,6 +82,8 @@ class Cache(Strict):
     mode: Annotated[Literal["off", "exact", "semantic"], OffOr] = "exact"
     ttl_seconds: Annotated[int, Field(ge=1, le=30 * 86400)] = 3600
     similarity_threshold: Annotated[float, Field(gt=0, le=1)] = 0.92
+    # semantic mode: the policy model that embeds prompts (else routing.tasks.embedding)
+    embedding_model: str | None = None
 
 
 class GatewayLogging(Strict):
@@ -93,6 +95,9 @@ class GatewayLogging(Strict):
 class ContentFilter(Strict):
     secrets: Annotated[Literal["off", "mask", "block"], OffOr] = "block"
     pii: Annotated[Literal["off", "mask", "block"], OffOr] = "mask"
+    # content-filter: LiteLLM's built-in regex patterns (no extra service); presidio: Microsoft
+    # Presidio analyzer + anonymizer services (named entities), reached at PRESIDIO_*_API_BASE
+    pii_engine: Literal["content-filter", "presidio"] = "content-filter"
 
 
 class Gateway(Strict):

@@ -6,21 +6,27 @@ import hashlib
 
 from ..policy.document import Policy
 from ..policy.fields import label_value, normalise_name
+from ..policy.llm import Inference
 from ..policy.org import Team, Template
 
 __all__ = [
     "COST_LABELS",
     "GATEWAY_KEY_FILE",
+    "GATEWAY_SA",
     "GATEWAY_SERVICE",
     "GPU_POOL_LABEL",
     "MANAGED_LABELS",
     "SECRETS_DIR",
+    "VAULT_SYNC_SA",
     "WORKSPACES_LABEL",
     "WORKSPACE_SA",
     "coder_template_name",
     "gateway_key_secret",
     "gateway_service_url",
+    "gateway_vault_policy",
+    "gateway_vault_role",
     "inference_namespace",
+    "inference_service_url",
     "team_labels",
     "team_namespace",
     "team_slug",
@@ -34,6 +40,8 @@ GPU_POOL_LABEL = "cdeops.io/gpu-pool"
 COST_LABELS = ("team", "project", "cost-center", "template", "owner", "env")
 WORKSPACE_SA = "coder-workspace"
 GATEWAY_SERVICE = "llm-gateway"
+GATEWAY_SA = "llm-gateway"  # the gateway's ServiceAccount (in gateway.namespace); its Vault role binds it
+VAULT_SYNC_SA = "cdeops-vault-sync"  # operator / external-secrets modes: what VSO / ESO log in to Vault as
 SECRETS_DIR = "/vault/secrets"
 GATEWAY_KEY_FILE = "gateway-key"
 
@@ -48,6 +56,15 @@ def team_namespace(policy: Policy, team: Team) -> str:
 
 def inference_namespace(policy: Policy) -> str:
     return f"{policy.gateway.namespace}-inference"[:63]
+
+
+def inference_service_url(policy: Policy, inference: Inference) -> str:
+    """OpenAI-compatible base URL of an inference entry's vLLM Service (only the gateway may call it).
+
+    The Service is ``vllm-<name>`` in the inference namespace and serves the model under the
+    inference name (``--served-model-name``); the Helm values and the gateway config both use this.
+    """
+    return f"http://vllm-{normalise_name(inference.name)}.{inference_namespace(policy)}.svc.cluster.local:8000/v1"
 
 
 def team_labels(policy: Policy, team: Team) -> dict[str, str]:
@@ -74,6 +91,15 @@ def vault_role_name(policy: Policy, team: Team) -> str:
 
 def vault_policy_name(policy: Policy, team: Team) -> str:
     return f"{policy.metadata.org}-ws-{team_slug(team)}"
+
+
+def gateway_vault_role(policy: Policy) -> str:
+    """The Vault Kubernetes-auth role of the gateway (reads the provider keys)."""
+    return f"{policy.metadata.org}-llm-gateway"
+
+
+def gateway_vault_policy(policy: Policy) -> str:
+    return f"{policy.metadata.org}-llm-gateway"
 
 
 def gateway_key_secret() -> str:

@@ -8,6 +8,7 @@ from ..policy.document import Policy
 from ..policy.org import Team
 from .egress import workspace_egress_objects
 from .naming import MANAGED_LABELS, WORKSPACE_SA, WORKSPACES_LABEL, team_labels, team_namespace
+from .vault_sync import vault_sync_objects
 
 __all__ = ["WORKSPACE_QUOTA", "team_objects"]
 
@@ -131,4 +132,5 @@ def team_objects(policy: Policy, team: Team) -> list[Obj]:
         *_provisioner_rbac(policy, team, name),
         *_quota(policy, team, name),
         *workspace_egress_objects(policy, name),
+        *vault_sync_objects(policy, team),
     ]

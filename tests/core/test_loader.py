@@ -95,7 +95,9 @@ def test_all_errors_reported_at_once(tmp_path: Path) -> None:
 
 def test_yaml_off_means_off(tmp_path: Path) -> None:
     f = tmp_path / "cdeops.yaml"
-    f.write_text(_example_text().replace("url: https://llm.acme.example", "url: https://llm.acme.example\n  cache: {mode: off}"))
+    f.write_text(
+        _example_text().replace("url: https://llm.acme.example", "url: https://llm.acme.example\n  cache: {mode: off}")
+    )
     assert load_policy(f).policy.gateway.cache.mode == "off"
 
 

@@ -60,7 +60,9 @@ def test_gateway_wiring_per_tool(example: str) -> None:
 def _written_files(doc: dict[str, Any]) -> dict[str, bytes]:
     script = resources(doc, "coder_agent")["main"]["startup_script"]
     files = {}
-    for match in re.finditer(r"printf '%s' '?([A-Za-z0-9+/=]+)'? \| base64 -d > \"\$HOME\"/'?([^' ]+?)'?\.cdeops-tmp", script):
+    for match in re.finditer(
+        r"printf '%s' '?([A-Za-z0-9+/=]+)'? \| base64 -d > \"\$HOME\"/'?([^' ]+?)'?\.cdeops-tmp", script
+    ):
         files[match.group(2)] = base64.b64decode(match.group(1))
     return files
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -728,6 +730,8 @@ def test_gateway_portkey_with_external_secrets(rendered: dict[str, list[Obj]]) -
         assert f'{env_name}="$(cat /etc/cdeops/gateway-keys/{env_name})"' in gw["command"][2]
     assert gw["args"] == ["node", "build/start-server.js", "--port=8787", "--headless"]
     assert gw["ports"][0]["containerPort"] == 8787
+    assert gw["image"] == "portkeyai/gateway:1.15.2"  # the engine's default image
+    assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "1.15.2"
     assert gw["readinessProbe"]["httpGet"]["path"] == "/"
     mount = next(m for m in gw["volumeMounts"] if m["name"] == "config")
     assert mount["mountPath"] == "/app/conf.json"
@@ -831,6 +835,32 @@ def test_schema_rejects_bad_values(helm_home: Path, tmp_path: Path, case: str, c
     assert mention in output, output
 
 
+def _deep_merge(base: Obj, override: Obj) -> Obj:
+    """Helm's values merge: maps merge recursively, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.mark.parametrize("fixture", [None, *FIXTURES])
+def test_values_schema_works_from_python(fixture: str | None) -> None:
+    """cdeops can check the values it emits with jsonschema before Helm sees them."""
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    values: Obj = yaml.safe_load((CHART / "values.yaml").read_text())
+    if fixture:
+        values = _deep_merge(values, fixture_values(fixture))
+    assert not list(validator.iter_errors(values))
+    for case, (bad, _) in BAD_VALUES.items():
+        if case == "no-tag-no-digest":
+            continue  # relies on Helm deleting keys set to null
+        assert list(validator.iter_errors(_deep_merge(values, bad))), case
+
+
 TEMPLATE_GUARDS: dict[str, tuple[Obj, str]] = {
     "duplicate-model-name": (
         {
@@ -882,3 +912,55 @@ def test_template_guards(helm_home: Path, tmp_path: Path, case: str) -> None:
     proc = run_helm(helm_home, "template", RELEASE, str(CHART), "-f", str(path))
     assert proc.returncode != 0
     assert mention in proc.stderr, proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# checkov (optional extra `scan`)
+
+FAKE_DIGEST = "sha256:" + "ab" * 32
+
+
+def _pin_digests(values: Obj) -> Obj:
+    gateway = values.setdefault("gateway", {})
+    chart_defaults = yaml.safe_load((CHART / "values.yaml").read_text())["gateway"]["defaultImages"]
+    if not gateway.get("image"):
+        gateway["image"] = dict(chart_defaults[gateway.get("engine", "litellm")])
+    gateway["image"]["digest"] = FAKE_DIGEST
+    if gateway.get("redis", {}).get("enabled"):
+        gateway["redis"].setdefault("image", {"repository": "redis", "tag": "7.4.2-alpine"})["digest"] = FAKE_DIGEST
+    for model in values.get("inference", {}).get("models", []):
+        model["image"]["digest"] = FAKE_DIGEST
+    return values
+
+
+def test_checkov_finds_nothing_when_images_are_pinned_by_digest(helm_home: Path, tmp_path: Path) -> None:
+    checkov = shutil.which("checkov") or shutil.which("checkov", path=str(Path(sys.executable).parent))
+    if checkov is None:
+        pytest.skip("checkov (optional extra `scan`) is not installed")
+    scan_dir = tmp_path / "scan"
+    scan_dir.mkdir()
+    for name in FIXTURES:
+        values = tmp_path / name
+        values.write_text(yaml.safe_dump(_pin_digests(fixture_values(name))))
+        proc = run_helm(helm_home, "template", RELEASE, str(CHART), "-f", str(values))
+        assert proc.returncode == 0, proc.stderr
+        (scan_dir / name).write_text(proc.stdout)
+    proc = subprocess.run(
+        [checkov, "-d", str(scan_dir), "--framework", "kubernetes", "-o", "json", "--skip-download", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "BC_API_KEY"},  # nothing is uploaded
+    )
+    report = json.loads(proc.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed = [
+        (c["check_id"], c["resource"], Path(c["file_path"]).name)
+        for r in reports
+        for c in r["results"]["failed_checks"]
+    ]
+    assert sum(r["summary"]["passed"] for r in reports) > 100
+    assert not failed
+    skipped = {c["check_id"] for r in reports for c in r["results"].get("skipped_checks", [])}
+    assert skipped <= {"CKV_K8S_38"}  # the Vault agent needs the ServiceAccount token (agent mode)

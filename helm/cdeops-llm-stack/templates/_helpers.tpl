@@ -11,6 +11,16 @@ Shared helpers of the cdeops LLM stack chart.
 {{- regexReplaceAll "[^A-Za-z0-9_.-]" (toString .) "-" | trunc 63 | trimAll "-_." -}}
 {{- end -}}
 
+{{/* The gateway image dict (JSON): gateway.image, or the engine's default image. */}}
+{{- define "llmstack.gatewayImage" -}}
+{{- $gw := .Values.gateway -}}
+{{- if $gw.image.repository -}}
+{{- toJson $gw.image -}}
+{{- else -}}
+{{- toJson (index $gw.defaultImages $gw.engine) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "llmstack.gatewayNamespace" -}}
 {{- .Values.gateway.namespace | default .Release.Namespace -}}
 {{- end -}}
