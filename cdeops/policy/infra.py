@@ -108,6 +108,9 @@ class Gateway(Strict):
     replicas: Annotated[int, Field(ge=1, le=100)] = 2
     image: PinnedImage | None = None
     pod_labels: Labels = Field(default_factory=lambda: {"app.kubernetes.io/name": "llm-gateway"})
+    # Clusters without Cilium cannot name provider hosts: the gateway may then reach TCP 443 on these
+    # ranges only; empty = any public address (private, link-local and metadata ranges excluded)
+    provider_cidrs: list[Cidr] = Field(default_factory=list)
     cache: Cache = Field(default_factory=Cache)
     logging: GatewayLogging = Field(default_factory=GatewayLogging)
     content_filter: ContentFilter = Field(default_factory=ContentFilter)

@@ -26,15 +26,23 @@ _DATED = {
     "gemini": re.compile(r"(-\d{3}|^gemini-\d+(\.\d+)?-[a-z]+(-[a-z]+)*)$"),
     "vertex": re.compile(r"(-\d{3}|-\d{8}|@\d{8}|^gemini-\d+(\.\d+)?-[a-z]+(-[a-z]+)*)$"),
 }
+# Model names that are versions in themselves: the provider publishes no dated snapshots of them.
+_FIXED = {"openai": re.compile(r"^text-embedding-(3-small|3-large|ada-002)$")}
 _FLOATING = re.compile(r"(^|[-:@/])(latest|preview|exp|experimental)($|[-:@])")
 
 
 def check_policy(policy: Policy) -> list[Problem]:
     """Every cross-field problem of a schema-valid policy."""
     problems: list[Problem] = []
-    for rule in (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds):
+    for rule in (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds, _gateway):
         problems.extend(rule(policy))
     return problems
+
+
+def _gateway(p: Policy) -> list[Problem]:
+    from ..views.gateway_rules import gateway_problems  # imported here: the views import the policy package
+
+    return gateway_problems(p)
 
 
 def _dupes(items: Sequence[Any], section: str, key: str = "name", norm: bool = True) -> Iterator[Problem]:
@@ -136,6 +144,9 @@ def _model_pin_problem(kind: ProviderKind, model_id: str) -> str | None:
     if _FLOATING.search(model_id.lower()):
         return f"model {model_id!r} is a floating alias; pin a dated version"
     pattern = _DATED.get(kind)
+    fixed = _FIXED.get(kind)
+    if fixed is not None and fixed.match(model_id):
+        return None
     if pattern is not None and not pattern.search(model_id):
         examples = {
             "anthropic": "claude-3-5-haiku-20241022",
@@ -222,6 +233,53 @@ def _egress(p: Policy) -> Iterator[Problem]:
     for j, cidr in enumerate(p.vault.cidrs):
         if ipaddress.ip_network(cidr).overlaps(_METADATA):
             yield ("vault", "cidrs", j), f"{cidr} includes the cloud metadata address; narrow it"
+    yield from _provider_egress(p)
+
+
+def _provider_egress(p: Policy) -> Iterator[Problem]:
+    """Only the gateway reaches providers: workspaces' ``egress.allow`` must not name them."""
+    provider_hosts = {h: x.name for x in p.providers for h in x.hosts}
+    provider_nets = [ipaddress.ip_network(c) for c in p.gateway.provider_cidrs]
+    for j, cidr in enumerate(p.gateway.provider_cidrs):
+        if ipaddress.ip_network(cidr).overlaps(_METADATA):
+            yield ("gateway", "provider_cidrs", j), f"{cidr} includes the cloud metadata address; narrow it"
+    for i, rule in enumerate(p.egress.allow):
+        for j, host in enumerate(rule.hosts):
+            hit = next((h for h in provider_hosts if _host_overlap(host, h)), None)
+            if hit is not None:
+                yield (
+                    ("egress", "allow", i, "hosts", j),
+                    (
+                        f"{host} reaches provider {provider_hosts[hit]!r} ({hit}); workspaces may reach "
+                        "model providers only through the gateway"
+                    ),
+                )
+        for j, cidr in enumerate(rule.cidrs):
+            if any(ipaddress.ip_network(cidr).overlaps(n) for n in provider_nets):
+                yield (
+                    ("egress", "allow", i, "cidrs", j),
+                    f"{cidr} overlaps gateway.provider_cidrs; workspaces may reach providers only through the gateway",
+                )
+    for j, cidr in enumerate(p.cluster.dns.cidrs):
+        if ipaddress.ip_network(cidr).overlaps(_METADATA) and p.cluster.dns.mode != "cloud-dns":
+            yield (
+                ("cluster", "dns", "cidrs", j),
+                f"{cidr} includes the cloud metadata address; only dns mode cloud-dns resolves through it",
+            )
+
+
+def _host_overlap(a: str, b: str) -> bool:
+    """Whether two host names or ``*.`` patterns (one label wide, as Cilium matches) share a name."""
+    if a == b:
+        return True
+    a_wild, b_wild = a.startswith("*."), b.startswith("*.")
+    if a_wild and b_wild:
+        return a == b
+    if a_wild:
+        return b.split(".", 1)[1] == a[2:] if "." in b else False
+    if b_wild:
+        return a.split(".", 1)[1] == b[2:] if "." in a else False
+    return False
 
 
 def prompt_path_problem(path: str) -> str | None:

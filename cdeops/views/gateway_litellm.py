@@ -7,6 +7,7 @@ environment contract in ``gateway_env``; self-hosted models routed to their in-c
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ..policy.document import Policy
@@ -25,6 +26,7 @@ __all__ = [
     "embedding_model",
     "litellm_config",
     "litellm_model_id",
+    "per_token",
 ]
 
 LITELLM_VERSION = "1.108.7"
@@ -76,6 +78,11 @@ RETRY_POLICY = {
 }
 
 
+def per_token(usd_per_mtok: float) -> float:
+    """USD per token from USD per million tokens, without binary noise (0.8 -> 8e-07)."""
+    return float(Decimal(repr(usd_per_mtok)) / Decimal(1_000_000))
+
+
 def _env(name: str) -> str:
     return f"os.environ/{name}"
 
@@ -121,8 +128,8 @@ def _model_entry(policy: Policy, model: Model, mode: str) -> dict[str, Any]:
     info: dict[str, Any] = {"id": model.name, "mode": mode}
     if model.price is not None:
         # the policy gives USD per million tokens; LiteLLM wants USD per token
-        info["input_cost_per_token"] = model.price.input_per_mtok / 1_000_000
-        info["output_cost_per_token"] = model.price.output_per_mtok / 1_000_000
+        info["input_cost_per_token"] = per_token(model.price.input_per_mtok)
+        info["output_cost_per_token"] = per_token(model.price.output_per_mtok)
     elif model.inference is not None:
         info["input_cost_per_token"] = 0.0
         info["output_cost_per_token"] = 0.0

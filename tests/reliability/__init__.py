@@ -1,0 +1,1 @@
+"""Reliability and security: bad input, hostile strings, atomic output, secrets that never leak."""
