@@ -94,7 +94,8 @@ class VaultClient:
         try:
             yield
         except hvac.exceptions.Forbidden as exc:
-            raise VaultError(f"{what}: permission denied", hint=_hint_for(what)) from _scrubbed(exc, self.settings)
+            hint = "the Vault token lacks a capability this needs (see docs/vault.md for the token policy)"
+            raise VaultError(f"{what}: permission denied", hint=hint) from _scrubbed(exc, self.settings)
         except hvac.exceptions.Unauthorized as exc:
             raise VaultError(f"{what}: the Vault token is invalid or expired") from _scrubbed(exc, self.settings)
         except hvac.exceptions.VaultError as exc:
@@ -124,8 +125,16 @@ class VaultClient:
     # -- calls --------------------------------------------------------------------------------------
 
     def check_token(self) -> None:
-        with self._calling("looking up the Vault token"):
-            self._hvac.auth.token.lookup_self()
+        try:
+            with self._calling("looking up the Vault token"):
+                self._hvac.auth.token.lookup_self()
+        except VaultError as exc:
+            if exc.message.startswith("cannot reach"):
+                raise
+            raise VaultError(
+                f"Vault at {self.settings.address} rejected the token (invalid, expired or revoked)",
+                hint="set VAULT_TOKEN (or `vault login`) to a valid token",
+            ) from None
 
     def secrets_engine(self, mount: str) -> dict[str, Any] | None:
         """``sys/mounts`` entry of a secrets engine (type, options), None when not mounted."""
@@ -203,10 +212,6 @@ class VaultClient:
                 self._hvac.auth.token.revoke_accessor(accessor)
         data = answer.get("data") or answer
         return {p: frozenset(data.get(p) or ()) for p in paths}
-
-
-def _hint_for(what: str) -> str:
-    return f"the Vault token needs the capability for {what.split(' ', 1)[-1]}"
 
 
 def _scrub(text: str, settings: VaultSettings) -> str:

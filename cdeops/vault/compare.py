@@ -91,12 +91,12 @@ def parse_policy_rules(text: str) -> dict[str, frozenset[str]] | None:
         doc = hcl2.loads(text)
     except (LarkError, ValueError, TypeError):
         return None
-    if set(doc) - {"path"}:
+    if set(doc) - {"path", "__comments__"}:
         return None
     rules: dict[str, frozenset[str]] = {}
     for block in doc.get("path", []):
         for raw_path, body in block.items():
-            if not isinstance(body, dict) or set(body) - {"capabilities", "__is_block__"}:
+            if not isinstance(body, dict) or set(body) - {"capabilities", "__is_block__", "__comments__"}:
                 return None
             caps = frozenset(_unquote(str(c)) for c in body.get("capabilities", []))
             path = _unquote(raw_path)

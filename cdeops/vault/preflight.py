@@ -146,7 +146,9 @@ class _Run:
         self.count("isolation")
         kv = self.plan.kv_mount
         own = set(team.read_paths) | set(team.list_paths)
-        foreign = [p for other in self.plan.teams if other.team != team.team for p in other.read_paths + other.list_paths]
+        foreign = [
+            p for other in self.plan.teams if other.team != team.team for p in other.read_paths + other.list_paths
+        ]
         foreign += [f"{kv}/data/{k.path}" for k in self.plan.provider_keys]
         foreign += [f"{kv}/data/{PROBE_KEY}", f"{kv}/metadata/"]
         foreign = sorted(set(foreign) - own)
@@ -166,7 +168,9 @@ class _Run:
         for path in foreign:
             granted = caps[path] - {"deny"}
             if granted:
-                self.add("vault-access", subject, f"over-broad: team {team.team} may {', '.join(sorted(granted))} {path}")
+                self.add(
+                    "vault-access", subject, f"over-broad: team {team.team} may {', '.join(sorted(granted))} {path}"
+                )
 
     def gateway(self) -> None:
         acl = self.plan.gateway

@@ -26,7 +26,7 @@ from .naming import (
 )
 from .vault_policies import GATEWAY_KEY_FIELD
 
-__all__ = ["VAULT_OBJECT_NAME", "VSO_API", "ESO_API", "vault_sync_objects"]
+__all__ = ["ESO_API", "VAULT_OBJECT_NAME", "VSO_API", "vault_sync_objects"]
 
 Obj = dict[str, Any]
 VSO_API = "secrets.hashicorp.com/v1beta1"

@@ -171,7 +171,8 @@ def test_tensor_parallel_must_divide_heads(tmp_path: Path) -> None:
     )
     text = text.replace(
         "model: meta-llama/Llama-3.1-8B-Instruct",
-        "model: acme/odd-13b\n    architecture: {params_b: 13, layers: 40, attention_heads: 40, kv_heads: 8, head_dim: 128}",
+        "model: acme/odd-13b\n    architecture: {params_b: 13, layers: 40, attention_heads: 40, kv_heads: 8,"
+        " head_dim: 128}",
     )
     text = text.replace("gpus_per_replica: 1\n    replicas: 2", "gpus_per_replica: 3\n    replicas: 2")
     path.write_text(text)

@@ -61,7 +61,7 @@ def _hcl_unquote(literal: str) -> str:
             out.append(simple[kind])
             i += 2
         else:
-            width = 4 if kind == "u" else 8
+            width = {"x": 2, "u": 4, "U": 8}[kind]
             out.append(chr(int(body[i + 2 : i + 2 + width], 16)))
             i += 2 + width
     return "".join(out)
@@ -84,7 +84,7 @@ def test_values_emit_canonical_objects() -> None:
     assert hcl_value({"a.b/c": "v"}) == '{\n  "a.b/c" = "v"\n}'
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), min_size=1, max_size=40))
 def test_any_text_round_trips(tmp_path: Path, values: list[str]) -> None:
     body = "  xs = [\n" + "".join(f"    {hcl_string(v)},\n" for v in values) + "  ]"

@@ -9,7 +9,6 @@ import pytest
 
 from cdeops.errors import PolicyError
 from cdeops.policy import load_policy
-
 from tests.support.examples import REPO, example_path
 
 

@@ -98,7 +98,7 @@ def test_tool_config_files_point_at_gateway(example: str) -> None:
 
 
 def test_gateway_key_from_vault_at_runtime_only(example: str) -> None:
-    loaded, files = rendered(example)
+    loaded, _files = rendered(example)
     vault = loaded.policy.vault
     for team, _template, doc in _templates(example):
         assert not resources(doc, "data:vault_kv_secret_v2") and not resources(doc, "data:vault_generic_secret")
@@ -153,12 +153,12 @@ def test_pod_hardening(example: str) -> None:
         assert container["image"] == template.image
         res = block(container, "resources")
         assert {"cpu", "memory"} <= set(res["requests"]) and {"cpu", "memory"} <= set(res["limits"])
-        token_env = [e for e in container["env"] if e["name"] == "CODER_AGENT_TOKEN"][0]
+        token_env = next(e for e in container["env"] if e["name"] == "CODER_AGENT_TOKEN")
         assert "value" not in token_env and "value_from" in token_env
 
 
 def test_gpu_scheduling(example: str) -> None:
-    loaded, _ = rendered(example)
+    _loaded, _ = rendered(example)
     for _team, template, doc in _templates(example):
         pod = _pod_spec(doc)
         limits = block(pod["container"][0], "resources")["limits"]
