@@ -6,6 +6,7 @@ from typing import Any
 
 from .errors import Issue, PolicyError
 from .policy.loader import LoadedPolicy
+from .policy.org import Team
 from .render.hcl import HclExpr
 from .views.ai_tools import wire_tools
 from .views.model_choice import choose_models
@@ -40,6 +41,21 @@ def _egress(loaded: LoadedPolicy) -> dict[str, Any]:
             for r in p.egress.allow
         ],
         "never": ["model provider hosts", "in-cluster inference", "0.0.0.0/0", "169.254.169.254"],
+    }
+
+
+def _reachability(loaded: LoadedPolicy, team: Team) -> dict[str, Any]:
+    """The egress proof for the team's namespace: what its workspaces reach under the rendered
+    policies (``cdeops.netcheck``), as text and as data, plus any broken promise."""
+    from .netcheck import describe
+    from .netcheck.tree import workspace_reachability
+
+    result, findings = workspace_reachability(loaded.policy, team)
+    return {
+        "namespace": result.source.namespace,
+        "text": describe(result),
+        "destinations": result.to_dict()["destinations"],
+        "problems": [{"severity": f.severity, "message": f.message} for f in findings],
     }
 
 
@@ -100,6 +116,7 @@ def explain_team(loaded: LoadedPolicy, team_name: str, template_name: str | None
             "vault_role": vault_role_name(p, team),
         },
         "egress": _egress(loaded),
+        "reachability": _reachability(loaded, team),
         "templates": templates,
     }
 
@@ -129,6 +146,11 @@ def format_explanation(doc: dict[str, Any]) -> str:
         dest = ", ".join(rule["hosts"] + rule["cidrs"])
         lines.append(f"    {rule['name']}: {dest} {rule['protocol']} {','.join(map(str, rule['ports']))}")
     lines.append(f"    never: {', '.join(e['never'])}")
+    r = doc["reachability"]
+    lines.append(f"  reachability (computed from the rendered policies of {r['namespace']}):")
+    lines.extend(f"    {line}" if line else "" for line in r["text"].rstrip("\n").splitlines())
+    for problem in r["problems"]:
+        lines.append(f"    {problem['severity'].upper()}: {problem['message']}")
     for t in doc["templates"]:
         lines.append(f"  template {t['name']} -> Coder template {t['coder_template']} ({t['image']})")
         lines.append(f"    tools: {', '.join(t['ai_tools'])}; key from Vault as {', '.join(t['secret_env']) or '-'}")

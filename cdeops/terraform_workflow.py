@@ -36,6 +36,7 @@ __all__ = [
 PLAN_FILE = "cdeops.tfplan"
 FINGERPRINT_FILE = "cdeops.tfplan.sha256"
 _AUTOMATION_ENV = {"TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+_FLAG = "__flag__"  # replaced by python_terraform.IsFlagged in _run
 _HINT = "install Terraform (>= 1.6) and put `terraform` on PATH"
 
 
@@ -116,6 +117,9 @@ def _environment(extra: Mapping[str, str]) -> Iterator[None]:
 def _run(folder: Path, command: str, *args: str, **options: Any) -> tuple[int, str, str]:
     from python_terraform import Terraform
 
+    from python_terraform import IsFlagged
+
+    options = {k: IsFlagged if v == _FLAG else v for k, v in options.items()}
     terraform = Terraform(working_dir=str(folder), terraform_bin_path=terraform_binary())
     with _environment(_AUTOMATION_ENV), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # python-terraform logs with Logger.warn
@@ -154,7 +158,7 @@ def summarize_plan(plan_json: Mapping[str, Any]) -> list[ResourceChange]:
 
 
 def _init(folder: Path, stack: str, backend_config: Mapping[str, str]) -> None:
-    code, _, err = _run(folder, "init", input=False, no_color=True, backend_config=dict(backend_config) or None)
+    code, _, err = _run(folder, "init", input=False, no_color=_FLAG, backend_config=dict(backend_config) or None)
     if code != 0:
         raise _fail("init", stack, err)
 
@@ -166,10 +170,10 @@ def plan_stack(root: Path, stack: str, *, backend_config: Mapping[str, str] | No
     for stale in (FINGERPRINT_FILE, PLAN_FILE):
         (folder / stale).unlink(missing_ok=True)
     _init(folder, stack, backend_config or {})
-    code, _, err = _run(folder, "plan", input=False, no_color=True, out=PLAN_FILE, lock_timeout="60s")
+    code, _, err = _run(folder, "plan", input=False, no_color=_FLAG, out=PLAN_FILE, lock_timeout="60s")
     if code != 0:
         raise _fail("plan", stack, err)
-    code, out, err = _run(folder, "show", PLAN_FILE, json=True, no_color=True)
+    code, out, err = _run(folder, "show", PLAN_FILE, json=_FLAG, no_color=_FLAG)
     if code != 0:
         raise _fail("show", stack, err)
     try:
@@ -198,7 +202,7 @@ def apply_stack(root: Path, stack: str, *, backend_config: Mapping[str, str] | N
         )
     if not (folder / ".terraform").is_dir():
         _init(folder, stack, backend_config or {})
-    code, out, err = _run(folder, "apply", PLAN_FILE, input=False, no_color=True, lock_timeout="60s")
+    code, out, err = _run(folder, "apply", PLAN_FILE, input=False, no_color=_FLAG, lock_timeout="60s")
     if code != 0:
         if "stale" in err.lower():
             raise ToolError(

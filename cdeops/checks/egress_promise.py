@@ -15,9 +15,11 @@ come from the Helm chart, which ``cdeops check`` does not render).
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdeops.checks.findings import Finding
@@ -180,26 +182,52 @@ def policy_topology(policy: Policy) -> Topology:
     return replace(topology, endpoints=endpoints)
 
 
-def check_egress(objects: list[K8sObject], policy: Policy | None = None) -> list[Finding]:
-    """Default-deny present in every workspace namespace, and the reachability proof."""
+def _topology_file_findings(root: Path, policy: Policy | None) -> list[Finding] | None:
+    """The proof through ``checks/egress-topology.json`` (written by render), or None without it."""
+    from cdeops.netcheck.tree import TOPOLOGY_FILE, egress_findings_for_tree, topology_document
+
+    path = root / TOPOLOGY_FILE
+    if not path.is_file():
+        return None
+    findings: list[Finding] = []
+    if policy is not None:
+        try:
+            recorded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            recorded = None
+        if recorded != json.loads(json.dumps(topology_document(policy))):
+            message = "does not match the policy given with --policy: render the tree again"
+            findings.append(Finding(CHECK_NAME, TOPOLOGY_FILE, 0, message))
+    return findings + egress_findings_for_tree(root)
+
+
+def check_egress(objects: list[K8sObject], root: Path | None = None, policy: Policy | None = None) -> list[Finding]:
+    """Default-deny present in every workspace namespace, and the reachability proof.
+
+    The proof uses the tree's ``checks/egress-topology.json`` when there is one; otherwise the
+    destinations come from ``policy`` or, failing that, from the rendered policies themselves.
+    """
     from cdeops.netcheck import assert_workspace_guarantees
 
     namespaces = _workspace_namespaces(objects)
     if not namespaces:
         return []
     findings = _default_deny_findings(objects, namespaces)
-    topology = policy_topology(policy) if policy is not None else tree_topology(objects)
-    policy_namespaces = {o.namespace for o in objects if "NetworkPolicy" in o.kind}
-    gateway_ns = next(e.namespace for e in topology.endpoints if e.role == "gateway")
-    proof = assert_workspace_guarantees([o.obj for o in objects], topology, namespaces, file="kubernetes")
     where = {o.name: (o.file, o.line) for o in objects if o.kind == "Namespace"}
+    proof = _topology_file_findings(root, policy) if root is not None else None
+    if proof is None:
+        topology = policy_topology(policy) if policy is not None else tree_topology(objects)
+        policy_namespaces = {o.namespace for o in objects if "NetworkPolicy" in o.kind}
+        gateway_ns = next(e.namespace for e in topology.endpoints if e.role == "gateway")
+        proof = []
+        for finding in assert_workspace_guarantees([o.obj for o in objects], topology, namespaces, file="kubernetes"):
+            if finding.message.startswith("gateway ") and gateway_ns not in policy_namespaces:
+                continue  # the gateway's own policies come from the Helm chart, not from this tree
+            if not finding.message.startswith("topology has no"):
+                proof.append(finding)
     for finding in proof:
-        if finding.message.startswith("gateway ") and gateway_ns not in policy_namespaces:
-            continue  # the gateway's own policies come from the Helm chart, not from this tree
-        if finding.message.startswith("topology has no"):
-            continue
         match = _NAMESPACE_IN_MESSAGE.match(finding.message)
-        if match and match.group(1) in where:
+        if match and match.group(1) in where and finding.file == "kubernetes":
             file, line = where[match.group(1)]
             finding = replace(finding, file=file, line=line)
         findings.append(finding)

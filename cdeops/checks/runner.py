@@ -160,7 +160,7 @@ def run_checks(
     findings.extend(load_findings)
     version = clamp_version(kubernetes_version or tree_kubernetes_version(objects) or DEFAULT_KUBERNETES_VERSION)
     findings.extend(check_objects(objects, version))
-    findings.extend(check_egress(objects, policy))
+    findings.extend(check_egress(objects, root, policy))
     findings.extend(check_object_promises(objects))
     findings.extend(check_coder_templates(root))
     findings.extend(scan_tree(root))

@@ -47,7 +47,7 @@ METADATA_CIDR = "169.254.169.254/32"
 NODE_LOCAL_DNS_CIDR = "169.254.20.10/32"  # GKE NodeLocal DNSCache
 CLOUD_DNS_CIDR = METADATA_CIDR  # GKE Cloud DNS resolves through the metadata server, port 53
 NS_LABEL = "kubernetes.io/metadata.name"
-_METADATA = ipaddress.ip_network(METADATA_CIDR)
+_METADATA = ipaddress.IPv4Network(METADATA_CIDR)
 _DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 
 Obj = dict[str, Any]
@@ -81,20 +81,26 @@ def pod_peer(namespace: str, pod_labels: Mapping[str, str]) -> Obj:
     }
 
 
+def _covers_metadata(cidr: str) -> bool:
+    net = ipaddress.ip_network(cidr)
+    return isinstance(net, ipaddress.IPv4Network) and net.supernet_of(_METADATA)
+
+
 def ip_block(cidr: str, excepts: Iterable[str] = ()) -> Obj:
     """An ``ipBlock`` peer. A range that contains the metadata address (and is not exactly it)
     always carries it under ``except``, whatever else is excepted."""
-    net = ipaddress.ip_network(cidr)
     cut = list(excepts)
-    metadata_excepted = any(
-        ipaddress.ip_network(e).version == 4 and ipaddress.ip_network(e).supernet_of(_METADATA) for e in cut
-    )
-    if net.version == 4 and net != _METADATA and net.supernet_of(_METADATA) and not metadata_excepted:
+    if cidr != METADATA_CIDR and _covers_metadata(cidr) and not any(_covers_metadata(e) for e in cut):
         cut.append(METADATA_CIDR)
     block: Obj = {"cidr": cidr}
     if cut:
-        block["except"] = sorted(cut, key=lambda c: (ipaddress.ip_network(c).version, ipaddress.ip_network(c)))
+        block["except"] = sorted(cut, key=_cidr_key)
     return {"ipBlock": block}
+
+
+def _cidr_key(cidr: str) -> tuple[int, int, int]:
+    net = ipaddress.ip_network(cidr)
+    return net.version, int(net.network_address), net.prefixlen
 
 
 def _ports(ports: Iterable[int], protocol: str = "TCP") -> list[Obj]:
@@ -109,7 +115,7 @@ def dns_cidrs(policy: Policy) -> list[str]:
         cidrs.add(NODE_LOCAL_DNS_CIDR)
     if dns.mode == "cloud-dns":
         cidrs.add(CLOUD_DNS_CIDR)  # only port 53 is ever opened to it
-    return sorted(cidrs, key=lambda c: (ipaddress.ip_network(c).version, ipaddress.ip_network(c)))
+    return sorted(cidrs, key=_cidr_key)
 
 
 def dns_peers(policy: Policy) -> list[Obj]:

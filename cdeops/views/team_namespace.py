@@ -19,9 +19,10 @@ AGENT_MEM_MI = 128
 
 
 def _meta(name: str, namespace: str | None, labels: dict[str, str]) -> Obj:
-    meta: Obj = {"name": name, "labels": dict(sorted({**MANAGED_LABELS, **labels}.items()))}
+    meta: Obj = {"name": name}
     if namespace is not None:
         meta["namespace"] = namespace
+    meta["labels"] = dict(sorted({**MANAGED_LABELS, **labels}.items()))
     return meta
 
 
