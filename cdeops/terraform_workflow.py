@@ -115,9 +115,7 @@ def _environment(extra: Mapping[str, str]) -> Iterator[None]:
 
 
 def _run(folder: Path, command: str, *args: str, **options: Any) -> tuple[int, str, str]:
-    from python_terraform import Terraform
-
-    from python_terraform import IsFlagged
+    from python_terraform import IsFlagged, Terraform
 
     options = {k: IsFlagged if v == _FLAG else v for k, v in options.items()}
     terraform = Terraform(working_dir=str(folder), terraform_bin_path=terraform_binary())

@@ -113,9 +113,7 @@ def run_checkov(root: Path, skips: list[Skip] | None = None) -> CheckovResult:
     ]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False, env=env
-        )
+        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolError(f"running checkov failed: {exc}", hint=_HINT) from exc
     if done.returncode not in (0, 1):
@@ -127,7 +125,7 @@ def run_checkov(root: Path, skips: list[Skip] | None = None) -> CheckovResult:
     errors: list[str] = []
     for report in _reports(done.stdout):
         results = report.get("results") or {}
-        passed += len(results.get("passed_checks") or [])
+        passed += int((report.get("summary") or {}).get("passed") or 0)
         errors.extend(str(p) for p in results.get("parsing_errors") or [])
         for check in results.get("failed_checks") or []:
             check_id = str(check.get("check_id"))

@@ -49,16 +49,16 @@ def _sample_ip(cidr: str) -> str:
 
 
 def _workspace_namespaces(objects: Iterable[K8sObject]) -> list[str]:
-    return sorted(
-        {o.name for o in objects if o.kind == "Namespace" and str(o.labels.get(WORKSPACES_LABEL)) == "true"}
-    )
+    return sorted({o.name for o in objects if o.kind == "Namespace" and str(o.labels.get(WORKSPACES_LABEL)) == "true"})
 
 
 def _is_default_deny(obj: Mapping[str, Any]) -> bool:
     spec = obj.get("spec") or {}
     selector = spec.get("podSelector")
     types = set(spec.get("policyTypes") or [])
-    return selector in ({}, None) and {"Ingress", "Egress"} <= types and not spec.get("egress") and not spec.get("ingress")
+    return (
+        selector in ({}, None) and {"Ingress", "Egress"} <= types and not spec.get("egress") and not spec.get("ingress")
+    )
 
 
 def _default_deny_findings(objects: list[K8sObject], namespaces: list[str]) -> list[Finding]:

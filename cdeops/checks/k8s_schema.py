@@ -74,7 +74,7 @@ def tree_kubernetes_version(objects: Iterable[K8sObject]) -> str | None:
 
 
 def _schema_dir(version: str) -> str:
-    full = [v for v in kv_utils.all_versions() if kv_utils.major_minor(v) == version][0]
+    full = next(v for v in kv_utils.all_versions() if kv_utils.major_minor(v) == version)
     return f"v{full}-local-strict"
 
 

@@ -48,7 +48,7 @@ PROVIDER_PREFIXES = frozenset(
 MODEL_INFO = frozenset(
     {
         "id", "mode", "base_model", "input_cost_per_token", "output_cost_per_token", "max_tokens",
-        "max_input_tokens", "max_output_tokens", "tier", "access_groups", "disable_background_health_check",
+        "max_input_tokens", "max_output_tokens", "tier",
     }
 )  # fmt: skip
 MODEL_MODES = frozenset(

@@ -19,7 +19,13 @@ __all__ = ["CHECK_NAME", "MANIFEST", "check_manifest"]
 CHECK_NAME = "manifest"
 MANIFEST = "manifest.json"
 # what `cdeops plan` / terraform leave in a stack folder
-_WORKING_FILES = (".terraform.lock.hcl", "cdeops.tfplan", "cdeops.tfplan.sha256", "terraform.tfstate", "terraform.tfstate.backup")
+_WORKING_FILES = (
+    ".terraform.lock.hcl",
+    "cdeops.tfplan",
+    "cdeops.tfplan.sha256",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+)
 
 
 def _listed(root: Path) -> tuple[dict[str, str] | None, list[Finding]]:

@@ -26,6 +26,7 @@ from hcl2.utils import SerializationOptions
 from lark.exceptions import LarkError
 
 from cdeops.checks.findings import Finding
+from cdeops.checks.hcl_scan import HclScanError, scan_hcl
 from cdeops.checks.k8s_objects import K8sObject
 
 __all__ = [
@@ -182,7 +183,7 @@ def _hcl_container_problems(pod: Mapping[str, Any]) -> list[str]:
 
 
 def _resources(doc: Mapping[str, Any], kind: str) -> list[tuple[str, str, Mapping[str, Any]]]:
-    found = []
+    found: list[tuple[str, str, Mapping[str, Any]]] = []
     for entry in doc.get(kind) or []:
         for type_name, by_name in entry.items():
             for name, body in (by_name or {}).items():
@@ -201,9 +202,12 @@ def check_coder_template(text: str, file: str) -> list[Finding]:
 
 def _check_template_file(text: str, file: str) -> tuple[list[Finding], bool]:
     try:
-        doc = hcl2.loads(text, serialization_options=_OPTIONS)
-    except (LarkError, ValueError, RuntimeError):
-        return [], True  # the schema check reports syntax errors
+        doc = scan_hcl(text)
+    except HclScanError:  # not canonical layout (the fmt check says so): take the slow, full parser
+        try:
+            doc = hcl2.loads(text, serialization_options=_OPTIONS)
+        except (LarkError, ValueError, RuntimeError):
+            return [], True  # the schema check reports syntax errors
     local_maps: dict[str, Mapping[str, Any]] = {}
     for block in doc.get("locals") or []:
         for key, value in block.items():

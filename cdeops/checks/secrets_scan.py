@@ -13,6 +13,7 @@ import base64
 import binascii
 import math
 import re
+import string
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,11 +38,26 @@ _KNOWN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Slack token", re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[0-9A-Za-z-]{10,}")),
     ("private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
 )
-# `api_key: "..."`, `"token" = "..."`, `password="..."`: a secret-named key with a quoted literal
+# cheap substring tests (on the lower-cased text) before each pattern runs
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "AWS access key id": ("akia", "asia", "abia", "acca"),
+    "AWS secret access key": ("secret",),
+    "Anthropic API key": ("sk-ant-",),
+    "OpenAI API key": ("sk-",),
+    "GitHub token": ("gh", "github_pat_"),
+    "Google API key": ("aiza",),
+    "Slack token": ("xox",),
+    "private key": ("private key",),
+}
+# `api_key: "..."`, `"token" = "..."`, `password="..."`: a secret-named key with a quoted literal.
+# It runs on the lower-cased text (faster than (?i)); offsets are the same as in the original.
+# The pattern starts at the secret word (no leading wildcard: that would backtrack at every offset).
 _ASSIGNMENT = re.compile(
-    r"(?i)(?P<key>[A-Za-z0-9_.-]*(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|credential|private[_-]?key|"
-    r"access[_-]?key)[A-Za-z0-9_.-]*)[\"']?\s*(?::|=)\s*(?P<q>[\"'])(?P<value>[^\"'\s]{16,})(?P=q)"
+    r"(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|credential|private[_-]?key|access[_-]?key)"
+    r"[A-Za-z0-9_.-]{0,40}[\"']?[ \t]*[:=][ \t]*(?P<q>[\"'])(?P<value>[^\"'\s]{16,})(?P=q)"
 )
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_.-]*$")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])")
 # what a reference to a secret (not a secret) looks like
 _REFERENCE = re.compile(r"\$\{|\{\{|%\{|^os\.environ/|^env:|^vault:|^secret/|://|^[a-z0-9_]+(?:\.[a-z0-9_-]+)+$")
@@ -54,7 +70,7 @@ def _entropy(text: str) -> float:
 
 
 def _looks_secret(value: str) -> bool:
-    if _REFERENCE.search(value) or "/" in value.strip("/") and not re.search(r"[+=]", value):
+    if _REFERENCE.search(value) or ("/" in value.strip("/") and not re.search(r"[+=]", value)):
         return False
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
     return len(value) >= 20 and classes >= 2 and _entropy(value) >= _ENTROPY_BITS
@@ -67,11 +83,17 @@ def _line(text: str, offset: int) -> int:
 def _matches(text: str) -> list[tuple[int, str]]:
     """(offset, rule) for every credential-looking thing in ``text``."""
     hits: list[tuple[int, str]] = []
+    lowered = text.translate(_ASCII_LOWER)  # same length as text, so offsets carry over
     for rule, pattern in _KNOWN:
-        hits.extend((m.start(), rule) for m in pattern.finditer(text))
-    for match in _ASSIGNMENT.finditer(text):
-        if _looks_secret(match.group("value")) and not any(match.start() <= offset < match.end() for offset, _ in hits):
-            hits.append((match.start(), f'high-entropy literal assigned to "{match.group("key")}"'))
+        if any(marker in lowered for marker in _MARKERS[rule]):
+            hits.extend((m.start(), rule) for m in pattern.finditer(text))
+    for match in _ASSIGNMENT.finditer(lowered):
+        value = text[match.start("value") : match.end("value")]
+        if _looks_secret(value) and not any(match.start() <= offset < match.end() for offset, _ in hits):
+            head = _KEY_CHARS.search(text, max(0, match.start() - 40), match.start())
+            start = head.start() if head else match.start()
+            key = text[start : match.start("q")].rstrip("\"' \t:=")
+            hits.append((start, f'high-entropy literal assigned to "{key}"'))
     return hits
 
 

@@ -52,7 +52,7 @@ def _dupes(items: Sequence[Any], section: str, key: str = "name", norm: bool = T
         value = normalise_name(raw) if norm else raw
         if value in seen:
             yield (
-                (section, i, key),
+                (*section.split("."), i, key),  # "egress.allow" is two keys deep: keep the line lookup exact
                 f"{raw!r} is a duplicate of {section}[{seen[value]}] (names must be unique)",
             )
         else:
@@ -260,11 +260,11 @@ def _provider_egress(p: Policy) -> Iterator[Problem]:
                     ("egress", "allow", i, "cidrs", j),
                     f"{cidr} overlaps gateway.provider_cidrs; workspaces may reach providers only through the gateway",
                 )
-    for j, cidr in enumerate(p.cluster.dns.cidrs):
-        if ipaddress.ip_network(cidr).overlaps(_METADATA) and p.cluster.dns.mode != "cloud-dns":
+    for j, cidr in enumerate(p.cluster.dns.cidrs):  # wider ranges get the metadata address excepted
+        if ipaddress.ip_network(cidr) == _METADATA and p.cluster.dns.mode != "cloud-dns":
             yield (
                 ("cluster", "dns", "cidrs", j),
-                f"{cidr} includes the cloud metadata address; only dns mode cloud-dns resolves through it",
+                f"{cidr} is the cloud metadata address; only dns mode cloud-dns resolves through it",
             )
 
 

@@ -105,14 +105,41 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _syncfs(folder: Path) -> bool:
+    """Flush every written file of the filesystem holding ``folder`` in one call (Linux ``syncfs``)."""
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if fn is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        return int(fn(fd)) == 0
+    finally:
+        os.close(fd)
+
+
+def _flush(tmp: Path) -> None:
+    """Make the new tree durable: one ``syncfs`` (far cheaper than thousands of fsyncs), else fsync each."""
+    if _syncfs(tmp):
+        return
+    for dirpath, _, filenames in os.walk(tmp):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
 def _fill(tmp: Path, files: Mapping[str, bytes], out: Path, foreign: list[str]) -> None:
+    made: set[Path] = {tmp}
     for path, data in sorted(files.items()):
         target = tmp.joinpath(*_safe_relative(path).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         with open(target, "xb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
     for path in foreign:
         source, target = out / path, tmp / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +190,7 @@ def write_tree(files: Mapping[str, bytes], out: Path, *, force: bool = False) ->
         tmp.mkdir()
         try:
             _fill(tmp, files, out, foreign)
-            _fsync_dir(tmp)
+            _flush(tmp)
             if not out.exists():
                 os.rename(tmp, out)
             elif _exchange(tmp, out):

@@ -34,6 +34,7 @@ from .egress import (
     pod_peer,
     vault_rule,
 )
+from .gateway_env import needs_redis
 from .naming import GATEWAY_SERVICE, MANAGED_LABELS, WORKSPACES_LABEL, inference_namespace
 
 __all__ = [
@@ -109,8 +110,10 @@ def provider_egress_mode(policy: Policy) -> str:
 
 
 def gateway_uses_redis(policy: Policy) -> bool:
-    """Shared state for rate limits, budgets and the cache is needed when replicas > 1."""
-    return policy.gateway.replicas > 1
+    """Whether the gateway runs with Redis (the Helm values enable it from this): exactly when the
+    LiteLLM config reads it (``gateway_env.needs_redis``: replicas share rate limits and budgets, or
+    the cache is semantic). Portkey's config never reads Redis."""
+    return policy.gateway.engine == "litellm" and needs_redis(policy)
 
 
 def inference_model_labels(inference: Inference) -> dict[str, str]:

@@ -30,7 +30,9 @@ def test_every_example_passes(example: str, render_example: Callable[[str], Path
     assert report.counts["kubernetes_objects"] > 0
 
 
-def test_example_passes_with_its_policy_for_the_exact_egress_proof(example: str, render_example: Callable[[str], Path]) -> None:
+def test_example_passes_with_its_policy_for_the_exact_egress_proof(
+    example: str, render_example: Callable[[str], Path]
+) -> None:
     loaded, _ = rendered(example)
     report = run_checks(render_example(example), policy=loaded.policy, fmt=False)
     assert errors(report, "egress") == []
@@ -43,7 +45,9 @@ def test_kubernetes_version_comes_from_the_pod_security_label(eks_tree: Path) ->
 
 def test_unknown_terraform_attribute(eks_tree: Path) -> None:
     main = first_team_template(eks_tree)
-    main.write_text(main.read_text().replace('  os                      = "linux"', '  oss                     = "linux"'))
+    main.write_text(
+        main.read_text().replace('  os                      = "linux"', '  oss                     = "linux"')
+    )
     report = run_checks(eks_tree, fmt=False)
     found = errors(report, "terraform-schema")
     assert any('unknown attribute "oss"' in f.message and f.line > 0 for f in found), found
@@ -135,7 +139,9 @@ def test_unlisted_file_alone_is_only_a_warning(eks_tree: Path) -> None:
 
 def test_kubernetes_schema_unknown_field(eks_tree: Path) -> None:
     team_file = sorted((eks_tree / "kubernetes" / "teams").glob("*.yaml"))[0]
-    team_file.write_text(team_file.read_text().replace("  podSelector: {}\n", "  podSelector: {}\n  podSelecter: {}\n", 1))
+    team_file.write_text(
+        team_file.read_text().replace("  podSelector: {}\n", "  podSelector: {}\n  podSelecter: {}\n", 1)
+    )
     found = errors(run_checks(eks_tree, fmt=False), "k8s-schema")
     assert any("podSelecter" in f.message and f.line > 0 for f in found), found
 

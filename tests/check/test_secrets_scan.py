@@ -22,12 +22,12 @@ FOUND = [
 NOT_FOUND = [
     "api_key: os.environ/LITELLM_PROVIDER_KEY",
     'ANTHROPIC_AUTH_TOKEN="$(cat /vault/secrets/gateway-key)"',
-    'token = coder_agent.main.token',
+    "token = coder_agent.main.token",
     '"sha256": "' + "0f1e2d3c4b5a6978" * 4 + '"',
     'secret_name = "cdeops-gateway-key"',
-    'api_key: {vault: llm/providers/anthropic, key: api_key}',
+    "api_key: {vault: llm/providers/anthropic, key: api_key}",
     'password = "correct-horse-battery-staple"',
-    'vault.hashicorp.com/agent-inject-secret-gateway-key: secret/data/cdeops/teams/payments/gateway',
+    "vault.hashicorp.com/agent-inject-secret-gateway-key: secret/data/cdeops/teams/payments/gateway",
     'token_path = "${path.module}/token"',
 ]
 

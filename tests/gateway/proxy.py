@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import time
@@ -21,7 +20,7 @@ __all__ = ["Proxy", "Reply", "contract_env", "start_proxy", "validate_config"]
 IGNORED_MARKERS = ("Skipping guardrail", "is not a valid argument", "Ignoring this key", "starting WITHOUT")
 
 
-def contract_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def contract_env(extra: dict[str, str] | None = None, redis: bool = True) -> dict[str, str]:
     """Environment a deployment would give the proxy: the contract's variables, with test values.
 
     The master key is random per run; provider keys are dummies the fake upstream checks for;
@@ -39,6 +38,9 @@ def contract_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         REDIS_PASSWORD="dummy-redis-password",
         NO_PROXY="127.0.0.1,localhost",
     )
+    if not redis:  # LiteLLM reads REDIS_* itself: set them only when the contract lists them
+        for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"):
+            env.pop(name)
     env.update(extra or {})
     return env
 

@@ -26,7 +26,7 @@ from cdeops.views.gateway_litellm import litellm_config
 from cdeops.views.workspace import workspace_view
 
 from .fake_upstream import FakeUpstream
-from .proxy import Proxy, contract_env, start_proxy
+from .proxy import IGNORED_MARKERS, Proxy, contract_env, start_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -68,14 +68,16 @@ def proxy(
     assert check_litellm_config(doc, "config.yaml") == []
     (folder / "config.yaml").write_text(dump_yaml(repoint(doc, upstream.url)))
     shutil.copy(HERE / "spy_callback.py", folder / "spy_callback.py")
-    env = contract_env({"CDEOPS_SPY_FILE": str(spy_file), "SLACK_WEBHOOK_URL": upstream.url + "/slack"})
+    extra = {"CDEOPS_SPY_FILE": str(spy_file), "SLACK_WEBHOOK_URL": upstream.url + "/slack"}
+    env = contract_env(extra, redis=False)
     running = start_proxy(folder / "config.yaml", env, folder / "proxy.log")
     yield running
     running.stop()
 
 
 def chat(proxy: Proxy, model: str, text: str, headers: dict[str, str] | None = None) -> Any:
-    return proxy.post("/v1/chat/completions", {"model": model, "messages": [{"role": "user", "content": text}]}, headers)
+    body = {"model": model, "messages": [{"role": "user", "content": text}]}
+    return proxy.post("/v1/chat/completions", body, headers)
 
 
 def unique(text: str) -> str:
@@ -209,3 +211,9 @@ def _wait_for(spy_file: Path, match: Any, timeout_s: float = 15) -> dict[str, An
                 return record
         time.sleep(0.2)
     raise AssertionError(f"no logged call matched; logged: {spied(spy_file)}")
+
+
+def test_proxy_loaded_every_part_of_the_config(proxy: Proxy) -> None:
+    log = proxy.log.read_text(errors="replace")
+    assert not [marker for marker in IGNORED_MARKERS if marker in log]
+    assert "Connection refused" not in log, "nothing in the single-replica config needs Redis"

@@ -10,17 +10,20 @@ anything behind.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -79,19 +82,24 @@ class VaultSetup:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
-def _wait_ready(address: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(address: str, proc: subprocess.Popen[bytes], log: Path, ca: Path | None) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    context = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"bao exited with {proc.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
+        if ca is not None and context is None:
+            try:  # the dev server writes its CA file while starting
+                context = ssl.create_default_context(cafile=str(ca))
+            except (OSError, ssl.SSLError):
+                time.sleep(0.05)
+                continue
         try:
-            with urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1) as response:
+            with urllib.request.urlopen(f"{address}/v1/sys/health", timeout=1, context=context) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -100,9 +108,12 @@ def _wait_ready(address: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"bao did not become ready in {READY_TIMEOUT_SECONDS}s")
 
 
-@pytest.fixture
-def bao_server(tmp_path: Path) -> Iterator[VaultServer]:
-    """``bao server -dev`` on a free 127.0.0.1 port with a random root token; stopped after the test."""
+@contextmanager
+def _run_bao(tmp_path: Path, *, tls: bool = False) -> Iterator[VaultServer]:
+    """``bao server -dev`` on a free 127.0.0.1 port with a random root token, stopped on exit.
+
+    With ``tls`` the dev server serves HTTPS with a CA it writes to ``tmp_path/bao-tls/vault-ca.pem``.
+    """
     binary = bao_binary()
     port = free_port()
     token = secrets.token_hex(16)
@@ -110,28 +121,26 @@ def bao_server(tmp_path: Path) -> Iterator[VaultServer]:
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
     env["HOME"] = str(home)
+    args = [str(binary), "server", "-dev", f"-dev-root-token-id={token}", f"-dev-listen-address=127.0.0.1:{port}"]
+    if tls:
+        (tmp_path / "bao-tls").mkdir()
+        args += ["-dev-tls", f"-dev-tls-cert-dir={tmp_path / 'bao-tls'}"]
     log = tmp_path / "bao.log"
-    address = f"http://127.0.0.1:{port}"
+    address = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [
-                str(binary),
-                "server",
-                "-dev",
-                f"-dev-root-token-id={token}",
-                f"-dev-listen-address=127.0.0.1:{port}",
-            ],
+            args,
             stdout=sink,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+            preexec_fn=_die_with_parent,
         )
     watchdog = threading.Timer(SERVER_LIFETIME_SECONDS, proc.kill)
     watchdog.daemon = True
     watchdog.start()
     try:
-        _wait_ready(address, proc, log)
+        _wait_ready(address, proc, log, ca=tmp_path / "bao-tls" / "vault-ca.pem" if tls else None)
         yield VaultServer("openbao", address, token)
     finally:
         watchdog.cancel()
@@ -141,6 +150,19 @@ def bao_server(tmp_path: Path) -> Iterator[VaultServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture
+def bao_server(tmp_path: Path) -> Iterator[VaultServer]:
+    with _run_bao(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def bao_tls_server(tmp_path: Path) -> Iterator[tuple[VaultServer, Path]]:
+    """An HTTPS dev server and the file of the CA that signed its certificate."""
+    with _run_bao(tmp_path, tls=True) as server:
+        yield server, tmp_path / "bao-tls" / "vault-ca.pem"
 
 
 @pytest.fixture(params=["openbao", pytest.param("vault", marks=pytest.mark.realvault)])

@@ -12,7 +12,6 @@ from cdeops.vault.preflight import check_vault
 from .conftest import VaultSetup
 
 
-
 def _findings(setup: VaultSetup) -> list[Finding]:
     return check_vault(setup.plan, setup.client()).findings
 
@@ -35,7 +34,9 @@ def test_complete_setup_passes(vault_setup: VaultSetup) -> None:
 
 def test_missing_team_key_path(vault_setup: VaultSetup) -> None:
     team = vault_setup.plan.teams[0]
-    vault_setup.root.secrets.kv.v2.delete_metadata_and_all_versions(team.key.path, mount_point=vault_setup.plan.kv_mount)
+    vault_setup.root.secrets.kv.v2.delete_metadata_and_all_versions(
+        team.key.path, mount_point=vault_setup.plan.kv_mount
+    )
     found = _findings(vault_setup)
     assert [(f.check, f.file) for f in found] == [("vault-secret", f"{vault_setup.plan.kv_mount}/{team.key.path}")]
     assert "does not exist" in found[0].message
@@ -44,7 +45,9 @@ def test_missing_team_key_path(vault_setup: VaultSetup) -> None:
 def test_deleted_latest_version_counts_as_missing(vault_setup: VaultSetup) -> None:
     ref = vault_setup.plan.provider_keys[0]
     vault_setup.root.secrets.kv.v2.delete_latest_version_of_secret(ref.path, mount_point=vault_setup.plan.kv_mount)
-    assert [f.message for f in _findings(vault_setup)] == [f"{ref.owner}: secret does not exist (or its latest version is deleted)"]
+    assert [f.message for f in _findings(vault_setup)] == [
+        f"{ref.owner}: secret does not exist (or its latest version is deleted)"
+    ]
 
 
 def test_missing_and_empty_key(vault_setup: VaultSetup) -> None:
@@ -60,8 +63,12 @@ def test_missing_and_empty_key(vault_setup: VaultSetup) -> None:
 
 def test_missing_provider_key_field(vault_setup: VaultSetup) -> None:
     ref = vault_setup.plan.provider_keys[0]
-    vault_setup.root.secrets.kv.v2.create_or_update_secret(ref.path, secret={"wrong": "x"}, mount_point=vault_setup.plan.kv_mount)
-    assert _messages(vault_setup) == [f"vault-secret {vault_setup.plan.kv_mount}/{ref.path}: {ref.owner}: secret has no field {ref.key}"]
+    vault_setup.root.secrets.kv.v2.create_or_update_secret(
+        ref.path, secret={"wrong": "x"}, mount_point=vault_setup.plan.kv_mount
+    )
+    assert _messages(vault_setup) == [
+        f"vault-secret {vault_setup.plan.kv_mount}/{ref.path}: {ref.owner}: secret has no field {ref.key}"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -105,8 +112,11 @@ def test_over_broad_policy_is_found(vault_setup: VaultSetup) -> None:
     wide += f'path "{team.list_paths[0]}" {{\n  capabilities = ["list"]\n}}\n'
     vault_setup.root.sys.create_or_update_policy(team.policy, wide)
     messages = _messages(vault_setup)
-    assert f"vault-access sys/policy/{team.policy}: over-broad: team {team.team} may read {other.read_paths[0]}" in messages
-    assert f'vault-policy sys/policy/{team.policy}: extra rule path "{kv}/data/{folder}/*" [\'read\']' in messages
+    assert (
+        f"vault-access sys/policy/{team.policy}: over-broad: team {team.team} may read {other.read_paths[0]}"
+        in messages
+    )
+    assert f"vault-policy sys/policy/{team.policy}: extra rule path \"{kv}/data/{folder}/*\" ['read']" in messages
     # the other team's (correct) policy gives no finding
     assert not [m for m in messages if other.policy in m]
 
@@ -116,16 +126,17 @@ def test_write_on_own_key_is_over_broad(vault_setup: VaultSetup) -> None:
     text = vault_setup.plan.policy(team.policy).text.replace('["read"]', '["read", "update"]')
     vault_setup.root.sys.create_or_update_policy(team.policy, text)
     messages = _messages(vault_setup)
-    assert f"vault-access sys/policy/{team.policy}: team {team.team} may update {team.read_paths[0]} (read only)" in messages
+    assert (
+        f"vault-access sys/policy/{team.policy}: team {team.team} may update {team.read_paths[0]} (read only)"
+        in messages
+    )
 
 
 def test_gateway_policy_without_a_provider_key(vault_setup: VaultSetup) -> None:
     gateway = vault_setup.plan.gateway
     assert gateway is not None
     dropped = gateway.rules[0].path
-    text = "\n".join(
-        f'path "{r.path}" {{\n  capabilities = ["read"]\n}}' for r in gateway.rules if r.path != dropped
-    )
+    text = "\n".join(f'path "{r.path}" {{\n  capabilities = ["read"]\n}}' for r in gateway.rules if r.path != dropped)
     vault_setup.root.sys.create_or_update_policy(gateway.name, text + "\n")
     messages = _messages(vault_setup)
     assert f"vault-access sys/policy/{gateway.name}: the gateway cannot read provider key {dropped}" in messages

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cdeops.cli.app import app
 
-from .conftest import VaultSetup, VaultServer
+from .conftest import VaultServer, VaultSetup
 
 
 def _run(args: list[str], env: dict[str, str | None]) -> tuple[int, str]:

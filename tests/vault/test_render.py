@@ -87,12 +87,12 @@ def test_team_policy_is_read_own_key_and_list_own_folder_only() -> None:
     for team in plan.teams:
         rules = parse_policy_rules(plan.policy(team.policy).text)
         assert rules == {
-            f"secret/data/cdeops/teams/{team.team}/gateway": {"read"},
-            f"secret/metadata/cdeops/teams/{team.team}/": {"list"},
+            f"secret/data/cdeops/teams/{team.team}/gateway": frozenset({"read"}),
+            f"secret/metadata/cdeops/teams/{team.team}/": frozenset({"list"}),
         }
     assert plan.gateway is not None
     assert parse_policy_rules(plan.gateway.text) == {
-        f"secret/data/{p.api_key.vault}": {"read"} for p in policy.providers if p.api_key is not None
+        f"secret/data/{p.api_key.vault}": frozenset({"read"}) for p in policy.providers if p.api_key is not None
     }
 
 
@@ -132,8 +132,11 @@ def _team_objects(files: dict[str, str], policy: Policy, index: int = 0) -> list
     return [o for o in yaml.safe_load_all(text) if o]
 
 
-def _workspace_tf(files: dict[str, str]) -> str:
-    return next(text for path, text in sorted(files.items()) if path.startswith("coder/") and path.endswith("main.tf"))
+def _workspace_tf(files: dict[str, str], slug: str) -> str:
+    """The main.tf of the first Coder template of a team."""
+    return next(
+        text for path, text in sorted(files.items()) if path.startswith(f"coder/{slug}-") and path.endswith("main.tf")
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -146,9 +149,9 @@ def test_crd_objects_valid_and_consumed_by_workspace(mode: str) -> None:
     for obj in custom:
         errors = list(jsonschema.Draft7Validator(_crd_schema(obj["apiVersion"], obj["kind"])).iter_errors(obj))
         assert errors == [], (obj["kind"], [e.message for e in errors])
-    workspace = _workspace_tf(files)
-    role = vault_plan(policy).roles[0]
     team = policy.teams[0]
+    workspace = _workspace_tf(files, team_slug(team))
+    role = next(r for r in vault_plan(policy).roles if r.name == vault_role_name(policy, team))
     namespace = team_namespace(policy, team)
     key_path = policy.vault.team_path(team_slug(team))
     if mode == "agent":
@@ -156,7 +159,9 @@ def test_crd_objects_valid_and_consumed_by_workspace(mode: str) -> None:
         assert role.service_accounts == ("coder-workspace",)
         assert re.search(r'"vault.hashicorp.com/agent-inject"\s+= "true"', workspace)
         assert re.search(rf'"vault.hashicorp.com/role"\s+= "{vault_role_name(policy, team)}"', workspace)
-        assert re.search(rf'"vault.hashicorp.com/agent-inject-secret-gateway-key"\s+= "secret/data/{key_path}"', workspace)
+        assert re.search(
+            rf'"vault.hashicorp.com/agent-inject-secret-gateway-key"\s+= "secret/data/{key_path}"', workspace
+        )
         assert ".Data.data.api_key" in workspace
         assert re.search(r'audience\s+= "vault"', workspace)  # projected token matches the role's audience
         assert "cdeops-gateway-key" not in workspace

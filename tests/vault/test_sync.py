@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from cdeops.vault.preflight import check_vault
-from cdeops.vault.sync import plan_changes, sync_vault
+from cdeops.vault.sync import Change, plan_changes, sync_vault
 from cdeops.views.vault_policies import vault_plan
 
 from .conftest import VaultSetup, with_policy
 
 
-def _actions(changes: list) -> dict[str, str]:  # type: ignore[type-arg]
+def _actions(changes: list[Change]) -> dict[str, str]:
     return {f"{c.kind}:{c.name}": c.action for c in changes}
 
 
@@ -70,5 +70,7 @@ def test_injection_mode_change_rebinds_roles(vault_setup: VaultSetup) -> None:
     updated = {c.name: c for c in changes if c.action == "update"}
     assert set(updated) == team_roles
     for change in updated.values():
-        assert [str(f) for f in change.fields] == ['bound_service_account_names: ["coder-workspace"] -> ["cdeops-vault-sync"]']
+        assert [str(f) for f in change.fields] == [
+            'bound_service_account_names: ["coder-workspace"] -> ["cdeops-vault-sync"]'
+        ]
     assert check_vault(vault_plan(moved.policy), moved.client()).ok
