@@ -128,9 +128,8 @@ def _average_size(helm: Path, chart: HelmChart) -> float:
 def make_chart(folder: Path, helm: Path, objects: int, target_bytes: float) -> tuple[HelmChart, float]:
     """Write the chart for ``objects`` objects of about ``target_bytes`` each; returns it and the size reached."""
     # calibrate: object size grows linearly with the number of shared rules/data keys
-    small1 = _average_size(helm, _write(folder, 20, 1))
-    small2 = _average_size(helm, _write(folder, 20, 11))
-    per_rule = max(1.0, (small2 - small1) / 10)
-    rules = max(1, round(1 + (target_bytes - small1) / per_rule))
+    base = _average_size(helm, _write(folder, 20, 0))
+    per_rule = max(1.0, (_average_size(helm, _write(folder, 20, 10)) - base) / 10)
+    rules = max(0, round((target_bytes - base) / per_rule))
     chart = _write(folder, objects, rules)
-    return chart, small1 + (rules - 1) * per_rule
+    return chart, base + rules * per_rule

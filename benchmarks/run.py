@@ -187,7 +187,9 @@ def report(results: list[SizeResult], typer_t: Timing, help_t: Timing, repeats: 
         ("files written / Kubernetes objects", f"{main.files} / {main.objects}"),
         (
             "mean object size, cdeops / helm chart",
-            f"{main.object_bytes:.0f} B / {main.helm_object_bytes:.0f} B" if main.helm else f"{main.object_bytes:.0f} B",
+            f"{main.object_bytes:.0f} B / {main.helm_object_bytes:.0f} B"
+            if main.helm
+            else f"{main.object_bytes:.0f} B",
         ),
         ("`cdeops validate`", _ms(main.validate.median)),
         (
@@ -211,7 +213,8 @@ def report(results: list[SizeResult], typer_t: Timing, help_t: Timing, repeats: 
     ]
     for r in results:
         lines.append(
-            f"| {r.teams} | {r.files} | {r.objects} | {_ms(r.render.median)} | {r.render.median / r.teams * 1000:.2f} ms"
+            f"| {r.teams} | {r.files} | {r.objects} | {_ms(r.render.median)}"
+            f" | {r.render.median / r.teams * 1000:.2f} ms"
             f" | {_ms(r.in_process)} | {r.in_process / r.teams * 1000:.2f} ms | {r.render.peak_mb:.0f} MB"
             f" | {_ms(r.validate.median)} | {_ms(r.helm.median) if r.helm else 'n/a'} |"
         )

@@ -10,12 +10,11 @@ Exits 1 on any difference.
 
 from __future__ import annotations
 
+import random
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -31,17 +30,6 @@ AWKWARD: list[Any] = [
     {"nested": [{"a": [1, 2.5, True, None]}, [], {}], "big": 10**20, "neg": -1, "f": 0.1, "inf": float("inf")},
     ["---", "...", "- ", "key:", "@at", "`tick", "!bang", "&amp", "|pipe", ">gt", "{", "}", "[", "]", ","],
 ]
-
-
-def _pure_python_dumper() -> type[yaml.SafeDumper]:
-    from cdeops.render import documents
-
-    class Reference(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    Reference.add_representer(str, documents._str_presenter)  # type: ignore[arg-type]
-    return Reference
 
 
 def _render(policy: Path) -> dict[str, bytes]:
@@ -60,6 +48,32 @@ def _compare(name: str, fast: dict[str, bytes], slow: dict[str, bytes]) -> int:
     return len(bad)
 
 
+def _fuzz(documents: Any, count: int) -> int:
+    """Random mappings of awkward strings, dumped both ways; returns the number of differences."""
+    rnd = random.Random(8)
+    ascii_only = list("abcXYZ019 -_:#'\"\\\n{}[],&*!|>%@`?~.=/")
+    mixed = [*ascii_only, "\t", "\r", "é", "–", "\x85", "\u2028", "\ufeff", "\U0001f642"]
+    bad = 0
+    for _ in range(count):
+        alphabet = ascii_only if rnd.random() < 0.8 else mixed
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.choice([0, 3, 12, 80, 2100])))
+        text = rnd.choice(["", "yes", "null", "1.5", "- ", "? ", "---", "~"]) + text
+        doc = {text: [text, {"k": text + rnd.choice(["", "\n"])}]} if rnd.random() < 0.5 else {"a": [text]}
+        fast, slow = _both_ways(documents, doc)
+        bad += fast != slow
+    return bad
+
+
+def _both_ways(documents: Any, doc: Any) -> tuple[str, str]:
+    fast = documents.dump_yaml(doc)
+    shipped = documents._FastDumper
+    documents._FastDumper = documents._Dumper  # the pure-Python dumper, as before libyaml was used
+    try:
+        return fast, documents.dump_yaml(doc)
+    finally:
+        documents._FastDumper = shipped
+
+
 def main(argv: list[str]) -> int:
     from cdeops.render import documents
 
@@ -68,30 +82,26 @@ def main(argv: list[str]) -> int:
     if not policies:
         policies = sorted(REPO.glob("examples/*/cdeops.yaml")) + sorted(REPO.glob("tests/golden/*/policy.yaml"))
         policies.append(generate(Path(tmp.name), Sizes(teams=60)))
-    fast_dumper = documents._Dumper
-    reference = _pure_python_dumper()
+    shipped = documents._FastDumper
     failures = 0
     with tmp:
         for policy in policies:
             fast = _render(policy)
-            documents._Dumper = reference  # type: ignore[misc]
+            documents._FastDumper = documents._Dumper
             try:
                 slow = _render(policy)
             finally:
-                documents._Dumper = fast_dumper  # type: ignore[misc]
+                documents._FastDumper = shipped
             failures += _compare(str(policy.relative_to(REPO) if policy.is_relative_to(REPO) else policy), fast, slow)
     for doc in AWKWARD:
-        a = documents.dump_yaml(doc)
-        documents._Dumper = reference  # type: ignore[misc]
-        try:
-            b = documents.dump_yaml(doc)
-        finally:
-            documents._Dumper = fast_dumper  # type: ignore[misc]
-        if a != b:
+        fast_text, slow_text = _both_ways(documents, doc)
+        if fast_text != slow_text:
             failures += 1
-            print(f"DIFFERENT awkward scalars:\n--- libyaml\n{a}--- python\n{b}")
-    print(f"dumper: {fast_dumper.__mro__[1].__module__}.{fast_dumper.__mro__[1].__name__}")
-    return 1 if failures else 0
+            print(f"DIFFERENT awkward scalars:\n--- fast\n{fast_text}--- pure Python\n{slow_text}")
+    fuzz = _fuzz(documents, 5_000)
+    print(f"{'ok' if not fuzz else 'FAIL'}: 5000 random awkward documents ({fuzz} different)")
+    print(f"fast dumper: {shipped.__mro__[1].__module__}.{shipped.__mro__[1].__name__}")
+    return 1 if failures or fuzz else 0
 
 
 if __name__ == "__main__":

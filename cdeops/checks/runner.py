@@ -3,17 +3,22 @@
 Checks, by family: ``manifest`` (integrity), ``terraform-schema`` (provider schemas),
 ``terraform-fmt`` (real ``terraform fmt``, one run for the whole tree), ``k8s-schema`` (Kubernetes
 OpenAPI and CRD schemas, strict), ``egress`` (default deny + reachability proof), ``labels``,
-``hardening``, ``vault-in-template`` and ``secrets``. No printing here; the CLI formats the report.
+``hardening``, ``vault-in-template``, ``litellm-config`` (the rendered LiteLLM config's keys) and
+``secrets``. No printing here; the CLI formats the report.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import yaml
 
 from cdeops.checks.egress_promise import check_egress
 from cdeops.checks.findings import Finding
@@ -22,6 +27,7 @@ from cdeops.checks.k8s_schema import DEFAULT_KUBERNETES_VERSION, check_objects, 
 from cdeops.checks.manifest import check_manifest
 from cdeops.checks.promises import check_coder_templates, check_object_promises
 from cdeops.checks.secrets_scan import scan_tree
+from cdeops.checks.tf_skeleton import fmt_skeleton, group_modules, reduce_module
 from cdeops.errors import ToolError
 
 if TYPE_CHECKING:
@@ -30,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["CheckReport", "run_checks", "terraform_files"]
 
 _PARALLEL_MIN_MODULES = 16
+LITELLM_CONFIG = "gateway/litellm/config.yaml"
 
 
 @dataclass(frozen=True)
@@ -83,15 +90,21 @@ def terraform_files(root: Path) -> dict[str, str]:
     return files
 
 
-def _module_dirs(root: Path, tf_files: dict[str, str]) -> list[str]:
-    return sorted({str(Path(name).parent.as_posix()) for name in tf_files})
-
-
 def _check_module(root: str, module: str) -> list[Finding]:
-    """Schema and promise checks of one Terraform module folder (runs in a worker process)."""
+    """Schema check of one Terraform module folder (runs in a worker process). A module with many
+    blocks of the same shape is first checked reduced (``tf_skeleton.reduce_module``); only when
+    that finds something is the whole module checked."""
     from cdeops.checks.terraform_schema import check_terraform_dir
 
     base = Path(root) / module
+    files = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in base.glob("*.tf") if p.is_file()}
+    reduced = reduce_module(files)
+    if reduced is not None:
+        with tempfile.TemporaryDirectory(prefix="cdeops-check-") as tmp:
+            for name, text in reduced.items():
+                (Path(tmp) / name).write_text(text, encoding="utf-8")
+            if not check_terraform_dir(Path(tmp)):
+                return []
     prefix = "" if module == "." else module + "/"
     findings = []
     for finding in check_terraform_dir(base):
@@ -100,23 +113,64 @@ def _check_module(root: str, module: str) -> list[Finding]:
     return [f for f in findings if "/" not in f.file.removeprefix(prefix)]
 
 
-def _terraform_schema(root: Path, tf_files: dict[str, str], workers: int | None) -> list[Finding]:
-    modules = _module_dirs(root, tf_files)
+def _check_modules(root: Path, modules: list[str], workers: int | None) -> dict[str, list[Finding]]:
     if len(modules) < _PARALLEL_MIN_MODULES or workers == 1:
-        return [f for m in modules for f in _check_module(str(root), m)]
+        return {m: _check_module(str(root), m) for m in modules}
     count = workers or min(len(modules), os.cpu_count() or 1)
     if count <= 1:
-        return [f for m in modules for f in _check_module(str(root), m)]
-    with ProcessPoolExecutor(max_workers=count) as pool:
+        return {m: _check_module(str(root), m) for m in modules}
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
         results = pool.map(_check_module, [str(root)] * len(modules), modules, chunksize=8)
-        return [f for chunk in results for f in chunk]
+        return dict(zip(modules, results, strict=True))
 
 
-def _fmt_findings(tf_files: dict[str, str]) -> tuple[list[Finding], dict[str, str]]:
+def _terraform_schema(root: Path, tf_files: dict[str, str], workers: int | None) -> list[Finding]:
+    """Schema findings of every module; modules differing only in string values are checked once
+    (see ``tf_skeleton``), and every member of a group whose representative has findings in full."""
+    by_module: dict[str, dict[str, str]] = {}
+    for name, text in tf_files.items():
+        by_module.setdefault(Path(name).parent.as_posix(), {})[Path(name).name] = text
+    groups = group_modules(dict(sorted(by_module.items())))
+    results = _check_modules(root, [group[0] for group in groups], workers)
+    rest = [member for group in groups if results[group[0]] for member in group[1:]]
+    results.update(_check_modules(root, rest, workers))
+    return [finding for module in sorted(results) for finding in results[module]]
+
+
+def _format_check_grouped(tf_files: dict[str, str], workers: int | None) -> dict[str, str]:
+    """``terraform fmt`` judges one file per fmt skeleton (``tf_skeleton.fmt_skeleton``); every
+    member of a group whose representative is not canonical is judged on its own."""
+    groups: dict[object, list[str]] = {}
+    for name in sorted(tf_files):
+        shape = fmt_skeleton(tf_files[name])
+        groups.setdefault(name if shape is None else shape, []).append(name)
+    heads = {group[0]: tf_files[group[0]] for group in groups.values()}
+    diffs = _format_check_parallel(heads, workers)
+    rest = {m: tf_files[m] for group in groups.values() if group[0] in diffs for m in group[1:]}
+    if rest:
+        diffs.update(_format_check_parallel(rest, workers))
+    return dict(sorted(diffs.items()))
+
+
+def _format_check_parallel(tf_files: dict[str, str], workers: int | None) -> dict[str, str]:
+    """``format_check`` over CPU-count chunks of the files, each one ``terraform fmt`` run."""
     from cdeops.checks.terraform_fmt import format_check
 
+    count = workers or os.cpu_count() or 1
+    names = sorted(tf_files)
+    if count <= 1 or len(names) < _PARALLEL_MIN_MODULES:
+        return format_check(tf_files)
+    chunks = [names[i::count] for i in range(count)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        parts = pool.map(lambda chunk: format_check({n: tf_files[n] for n in chunk}), chunks)
+        return dict(sorted(item for part in parts for item in part.items()))
+
+
+def _fmt_findings(tf_files: dict[str, str], workers: int | None = None) -> tuple[list[Finding], dict[str, str]]:
     try:
-        diffs = format_check(tf_files)
+        diffs = _format_check_grouped(tf_files, workers)
     except ToolError as exc:
         if "cannot format" in exc.message:  # a syntax error: the schema check names it too
             return [Finding("terraform-fmt", "terraform", 0, exc.message.splitlines()[-1])], {}
@@ -129,6 +183,20 @@ def _fmt_findings(tf_files: dict[str, str]) -> tuple[list[Finding], dict[str, st
         message = f"not in canonical `terraform fmt` form ({changed} line(s) differ; see the diff)"
         findings.append(Finding("terraform-fmt", name, line, message))
     return findings, diffs
+
+
+def _gateway_config(root: Path) -> list[Finding]:
+    """The rendered LiteLLM config against the keys LiteLLM knows (when the tree has one)."""
+    path = root / LITELLM_CONFIG
+    if not path.is_file():
+        return []
+    from cdeops.checks.litellm_config import check_litellm_config
+
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return [Finding("litellm-config", LITELLM_CONFIG, 0, f"cannot be read: {str(exc).splitlines()[0]}")]
+    return check_litellm_config(doc, LITELLM_CONFIG)
 
 
 def run_checks(
@@ -154,7 +222,7 @@ def run_checks(
     findings.extend(_terraform_schema(root, tf_files, workers))
     diffs: dict[str, str] = {}
     if fmt and tf_files:
-        fmt_found, diffs = _fmt_findings(tf_files)
+        fmt_found, diffs = _fmt_findings(tf_files, workers)
         findings.extend(fmt_found)
     objects, load_findings = load_objects(root)
     findings.extend(load_findings)
@@ -163,6 +231,7 @@ def run_checks(
     findings.extend(check_egress(objects, root, policy))
     findings.extend(check_object_promises(objects))
     findings.extend(check_coder_templates(root))
+    findings.extend(_gateway_config(root))
     findings.extend(scan_tree(root))
     counts = {
         "terraform_files": len(tf_files),

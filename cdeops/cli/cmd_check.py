@@ -42,7 +42,7 @@ def _text_report(report: CheckReport, scan: CheckovResult | None, show_diff: boo
 
 
 def check(
-    directory: Annotated[Path, typer.Argument(help="A rendered output folder (from `cdeops render`).")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="A rendered output folder (from `cdeops render`).")],
     kubernetes_version: Annotated[
         str | None,
         typer.Option(

@@ -11,7 +11,7 @@ from .output import OutputFormat, emit_json, out
 
 __all__ = ["register"]
 
-_Dir = Annotated[Path, typer.Argument(help="A rendered output folder (from `cdeops render`).")]
+_Dir = Annotated[Path, typer.Argument(metavar="DIR", help="A rendered output folder (from `cdeops render`).")]
 _Stack = Annotated[
     str, typer.Option("--stack", help="The stack under DIR/terraform/: gpu-pools, vault or coder-templates.")
 ]

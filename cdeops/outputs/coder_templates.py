@@ -20,6 +20,14 @@ def workspace_views(ctx: RenderContext) -> list[WorkspaceView]:
 
 
 def files(ctx: RenderContext) -> dict[str, bytes]:
+    """The Coder template folders; computed once per render (``coderd`` hashes them too)."""
+    cached = ctx.memo.get(__name__)
+    if cached is None:
+        cached = ctx.memo[__name__] = _render(ctx)
+    return dict(cached)
+
+
+def _render(ctx: RenderContext) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for view in workspace_views(ctx):
         common = {

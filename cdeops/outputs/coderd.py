@@ -33,7 +33,9 @@ def version_name(folder_files: Mapping[str, bytes]) -> str:
 
 def files(ctx: RenderContext) -> dict[str, bytes]:
     policy = ctx.policy
-    rendered = coder_templates.files(ctx)
+    folders: dict[str, dict[str, bytes]] = {}
+    for path, data in coder_templates.files(ctx).items():
+        folders.setdefault("/".join(path.split("/", 2)[:2]) + "/", {})[path] = data  # coder/<name>/
     templates = []
     groups: dict[str, str] = {}
     for team in policy.teams:
@@ -43,7 +45,7 @@ def files(ctx: RenderContext) -> dict[str, bytes]:
             template = policy.template(template_name)
             name = coder_template_name(team, template)
             prefix = f"coder/{name}/"
-            folder = {p: d for p, d in rendered.items() if p.startswith(prefix)}
+            folder = folders.get(prefix, {})
             templates.append(
                 {
                     "resource": name,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..policy.document import Policy
 from ..policy.loader import LoadedPolicy
@@ -13,6 +14,8 @@ __all__ = ["RenderContext"]
 @dataclass(frozen=True)
 class RenderContext:
     loaded: LoadedPolicy
+    # results one stage computes and a later stage reuses (e.g. the rendered Coder templates)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def policy(self) -> Policy:

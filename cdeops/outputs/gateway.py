@@ -29,6 +29,14 @@ _TEAMS_NOTE = (
 
 
 def files(ctx: RenderContext) -> dict[str, bytes]:
+    """The gateway config; computed once per render (the Helm values embed it byte for byte)."""
+    cached = ctx.memo.get(__name__)
+    if cached is None:
+        cached = ctx.memo[__name__] = _render(ctx)
+    return dict(cached)
+
+
+def _render(ctx: RenderContext) -> dict[str, bytes]:
     policy = ctx.policy
     if policy.gateway.engine == "portkey":
         return {PORTKEY_CONFIG: dump_json(portkey_config(policy)).encode()}

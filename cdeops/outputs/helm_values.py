@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import RenderError
 from ..render.documents import HEADER, dump_yaml
-from ..views.helm_values import GatewayConfigFile, helm_values
+from ..views.helm_values import GatewayConfigFile, helm_values, values_schema_errors
 from . import gateway
 from .context import RenderContext
 
@@ -39,5 +39,11 @@ def gateway_config_file(ctx: RenderContext) -> GatewayConfigFile:
 
 def files(ctx: RenderContext) -> dict[str, bytes]:
     values = helm_values(ctx.policy, gateway_config_file(ctx))
+    problems = values_schema_errors(values)
+    if problems:  # never hand Helm values it would reject
+        raise RenderError(
+            f"{VALUES_FILE} would not meet the chart's values.schema.json: " + "; ".join(problems[:5]),
+            hint="this is a cdeops bug: the policy validated but its Helm values do not",
+        )
     text = dump_yaml(values, header=False)
     return {VALUES_FILE: (HEADER + VALUES_NOTE + text).encode()}

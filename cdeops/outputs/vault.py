@@ -47,12 +47,9 @@ class _VaultView:
 def _view(ctx: RenderContext) -> _VaultView:
     policy = ctx.policy
     plan = vault_plan(policy)
-    resources = [
-        _Resource(
-            f"team_{t.team}", f"team {t.team}", plan.policy(t.policy), next(r for r in plan.roles if r.name == t.role)
-        )
-        for t in plan.teams
-    ]
+    policies = {acl.name: acl for acl in plan.policies}
+    roles = {role.name: role for role in plan.roles}
+    resources = [_Resource(f"team_{t.team}", f"team {t.team}", policies[t.policy], roles[t.role]) for t in plan.teams]
     if plan.gateway is not None and plan.gateway_role is not None:
         resources.append(_Resource("gateway", "LLM gateway", plan.gateway, plan.gateway_role))
     vault = policy.vault

@@ -122,7 +122,8 @@ class Vault(Strict):
     auth_mount: Annotated[str, Field(pattern=r"^[A-Za-z0-9][-A-Za-z0-9_]*(/[-A-Za-z0-9_]+)*$")] = "kubernetes"
     injection: Literal["agent", "operator", "external-secrets"] = "agent"
     team_key_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_{}][-A-Za-z0-9_./{}]*$")] = "cdeops/teams/{team}/gateway"
-    namespace: str | None = None  # Vault Enterprise namespace
+    # Vault Enterprise namespace (path segments such as admin/team-a); it reaches annotations and Helm values
+    namespace: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", max_length=255)] | None = None
     audience: Annotated[str, Field(min_length=1)] = "vault"
     token_ttl_seconds: Annotated[int, Field(ge=60, le=86400)] = 3600
     token_max_ttl_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 14400

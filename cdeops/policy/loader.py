@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,12 @@ def _read_prompts(policy: Policy, located: Located, file: str, base: Path) -> tu
             problem(f"prompt source {source!r} is outside the policy's folder")
             continue
         try:
-            size = target.stat().st_size
-            if size > MAX_PROMPT_BYTES:
+            info = target.stat()
+            if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+                # reading a FIFO or a device would block or never end
+                problem(f"prompt source {source!r} is not a regular file")
+                continue
+            if info.st_size > MAX_PROMPT_BYTES:
                 problem(f"prompt source {source!r} is larger than 1 MiB")
                 continue
             contents[source] = target.read_bytes()

@@ -234,6 +234,34 @@ def _egress(p: Policy) -> Iterator[Problem]:
         if ipaddress.ip_network(cidr).overlaps(_METADATA):
             yield ("vault", "cidrs", j), f"{cidr} includes the cloud metadata address; narrow it"
     yield from _provider_egress(p)
+    yield from _dedicated_namespaces(p)
+
+
+def _dedicated_namespaces(p: Policy) -> Iterator[Problem]:
+    """The namespaces cdeops puts default-deny policies into must not hold anything else it relies on."""
+    from ..views.naming import inference_namespace, team_namespace
+
+    others = {p.coder.namespace: "coder.namespace", p.cluster.dns.namespace: "cluster.dns.namespace"}
+    if p.vault.endpoint is not None and not p.vault.cidrs:
+        others.setdefault(p.vault.endpoint.namespace, "vault.endpoint.namespace")
+    elif not p.vault.cidrs:
+        others.setdefault("vault", "the default Vault namespace")
+    owned: list[tuple[tuple[str | int, ...], str, str]] = [(("gateway", "namespace"), p.gateway.namespace, "gateway")]
+    if p.inference:
+        owned.append((("gateway", "namespace"), inference_namespace(p), "inference"))
+    owned += [(("teams", i, "name"), team_namespace(p, t), f"team {t.name!r}") for i, t in enumerate(p.teams)]
+    seen: dict[str, str] = {}
+    for path, namespace, what in owned:
+        clash = others.get(namespace) or seen.get(namespace)
+        if clash is not None:
+            yield (
+                path,
+                (
+                    f"the {what} namespace {namespace!r} is also {clash}; cdeops makes it default-deny, so it must "
+                    "be dedicated"
+                ),
+            )
+        seen.setdefault(namespace, f"the {what} namespace")
 
 
 def _provider_egress(p: Policy) -> Iterator[Problem]:

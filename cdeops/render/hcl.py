@@ -27,27 +27,22 @@ def _escape_template(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+def _escape_table() -> dict[int, str]:
+    table = {c: f"\\u{c:04x}" for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+    table.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+    return table
+
+
+_ESCAPES = _escape_table()
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]|[$%]\{')
+
+
 def hcl_string(value: object) -> str:
     """A quoted HCL string literal whose value is exactly ``str(value)``."""
     text = str(value)
-    out = ['"']
-    for ch in _escape_template(text):
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    if _NEEDS_ESCAPE.search(text) is None:  # the common case: nothing to escape
+        return f'"{text}"'
+    return '"' + _escape_template(text).translate(_ESCAPES) + '"'
 
 
 def hcl_heredoc(text: str, indent: int = 0) -> str:

@@ -178,7 +178,9 @@ def write_tree(files: Mapping[str, bytes], out: Path, *, force: bool = False) ->
             if previous is None and existing and not force:
                 raise OutputError(f"{out} is not empty and holds no cdeops output; use --force to render into it")
             foreign = [p for p in existing if previous is None or p not in previous]
-            clashes = [p for p in foreign if p in files]
+            # a foreign entry where the render now writes a file or a folder (e.g. a symlink at
+            # out/kubernetes) would be dropped silently: it is a clash too
+            clashes = [p for p in foreign if p in files or _shadowed(p, files)]
             if clashes and not force:
                 raise OutputError(
                     f"{out} holds files cdeops did not write at paths it renders: {', '.join(clashes[:5])}",

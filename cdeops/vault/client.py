@@ -99,7 +99,8 @@ class VaultClient:
         except hvac.exceptions.Unauthorized as exc:
             raise VaultError(f"{what}: the Vault token is invalid or expired") from _scrubbed(exc, self.settings)
         except hvac.exceptions.VaultError as exc:
-            detail = _scrub(str(exc), self.settings)
+            errors = [str(e) for e in (getattr(exc, "errors", None) or [])]
+            detail = _scrub("; ".join(errors) or type(exc).__name__, self.settings)
             raise VaultError(f"{what}: {detail}") from _scrubbed(exc, self.settings)
         except requests.exceptions.RequestException as exc:
             detail = _scrub(f"{type(exc).__name__}: {exc}", self.settings)
@@ -132,7 +133,8 @@ class VaultClient:
             if exc.message.startswith("cannot reach"):
                 raise
             raise VaultError(
-                f"Vault at {self.settings.address} rejected the token (invalid, expired or revoked)",
+                f"Vault at {self.settings.address} rejected the token (invalid, expired, revoked, or it may not "
+                "look itself up)",
                 hint="set VAULT_TOKEN (or `vault login`) to a valid token",
             ) from None
 
@@ -148,6 +150,11 @@ class VaultClient:
             methods = self._hvac.sys.list_auth_methods()
         entry = (methods.get("data") or methods).get(f"{mount}/")
         return str(entry["type"]) if isinstance(entry, dict) else None
+
+    def auth_config(self, mount: str) -> dict[str, Any] | None:
+        """``auth/<mount>/config`` of a Kubernetes auth method (no secrets: the reviewer JWT is write-only)."""
+        data = self._get(f"auth/{mount}/config")
+        return None if data is None else dict(data.get("data") or {})
 
     def secret_state(self, mount: str, path: str) -> SecretState:
         """Whether a KV v2 secret exists and which of its fields are (non-)empty. Values are dropped here."""

@@ -39,7 +39,10 @@ class CheckReport:
             "ok": self.ok,
             "address": self.address,
             "checked": dict(sorted(self.checked.items())),
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [
+                {"check": f.check, "object": f.file, "message": f.message, "severity": f.severity}
+                for f in self.findings
+            ],
         }
 
 
@@ -78,6 +81,18 @@ class _Run:
                 self.add("vault-mount", f"auth/{plan.auth_mount}/", "no auth method is mounted here")
             elif kind != "kubernetes":
                 self.add("vault-mount", f"auth/{plan.auth_mount}/", f"is a {kind} auth method, not kubernetes")
+            else:
+                self.auth_config()
+
+    def auth_config(self) -> None:
+        subject = f"auth/{self.plan.auth_mount}/config"
+        try:
+            config = self.client.auth_config(self.plan.auth_mount)
+        except VaultError as exc:
+            self.add("vault-mount", subject, f"cannot read: {exc.message}")
+            return
+        if not config or not config.get("kubernetes_host"):
+            self.add("vault-mount", subject, "the Kubernetes auth method is not configured (no kubernetes_host)")
 
     # -- secrets --------------------------------------------------------------------------------------
 

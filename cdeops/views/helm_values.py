@@ -21,13 +21,19 @@ The chart (helm/cdeops-llm-stack) runs the LLM gateway and the self-hosted vLLM 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import jsonschema
+import yaml
 
 from ..errors import RenderError
 from ..policy.document import Policy
 from ..policy.fields import normalise_name
 from ..policy.llm import GpuPool, Inference
+from ..resources import helm_chart_dir
 from .gateway_env import gateway_env
 from .naming import (
     GATEWAY_SA,
@@ -48,6 +54,7 @@ __all__ = [
     "gpu_scheduling",
     "helm_values",
     "split_image",
+    "values_schema_errors",
     "vllm_dtype",
     "vllm_model_name",
 ]
@@ -291,3 +298,35 @@ def helm_values(policy: Policy, config: GatewayConfigFile) -> Obj:
         # kubernetes/gateway.yaml and kubernetes/inference.yaml hold the authoritative policies
         "networkPolicies": {"enabled": False},
     }
+
+
+def _merged(base: Obj, override: Obj) -> Obj:
+    """Helm's values merge: maps merge recursively, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@cache
+def _chart_contract() -> tuple[Obj, jsonschema.Draft7Validator]:
+    chart = helm_chart_dir()
+    defaults: Obj = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8"))
+    schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
+    return defaults, jsonschema.Draft7Validator(schema)
+
+
+def values_schema_errors(values: Obj) -> list[str]:
+    """Where ``values`` (over the chart defaults, as Helm merges them) break the chart's
+    ``values.schema.json``: one ``dotted.path: message`` per problem, empty when they meet it."""
+    defaults, validator = _chart_contract()
+    errors = sorted(validator.iter_errors(_merged(defaults, values)), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.absolute_path) or "<root>"
+        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        problems.append(f"{where}: {message}")
+    return problems

@@ -213,3 +213,12 @@ def test_hardening_of_yaml_workloads(eks_tree: Path) -> None:
     (eks_tree / "kubernetes" / "extra.yaml").write_text(yaml.safe_dump(deployment))
     found = [f.message for f in errors(run_checks(eks_tree, fmt=False), "hardening")]
     assert len(found) == 4 and all("Deployment tools/tool: container tool" in m for m in found), found
+
+
+def test_unknown_litellm_config_key(eks_tree: Path) -> None:
+    config = eks_tree / "gateway" / "litellm" / "config.yaml"
+    doc = yaml.safe_load(config.read_text())
+    doc["general_settings"]["master_kee"] = "os.environ/LITELLM_MASTER_KEY"
+    config.write_text(yaml.safe_dump(doc))
+    found = errors(run_checks(eks_tree, fmt=False), "litellm-config")
+    assert any("master_kee" in f.message for f in found), found

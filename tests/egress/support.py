@@ -53,7 +53,23 @@ def _crd_validator(group: str, kind: str, version: str) -> jsonschema.Draft20201
 
 
 def schema_errors(obj: Obj, kubernetes_version: str) -> list[str]:
-    """Strict schema problems of one object: kubernetes-validate for built-ins, the CRD schema for Cilium."""
+    """Strict schema problems of one object: kubernetes-validate for built-ins, the CRD schema for Cilium.
+
+    Objects that differ only in their namespace are validated once (teams repeat the same shapes).
+    """
+    shape = copy.deepcopy(obj)
+    (shape.get("metadata") or {}).pop("namespace", None)
+    return list(_schema_errors(json.dumps(shape, sort_keys=True), kubernetes_version))
+
+
+@cache
+def _schema_errors(text: str, kubernetes_version: str) -> tuple[str, ...]:
+    obj = json.loads(text)
+    obj["metadata"]["namespace"] = "namespace-under-test"
+    return tuple(_validate(obj, kubernetes_version))
+
+
+def _validate(obj: Obj, kubernetes_version: str) -> list[str]:
     api = str(obj["apiVersion"])
     if api in BUILTIN:
         try:

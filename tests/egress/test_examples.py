@@ -27,7 +27,9 @@ def test_in_memory_objects_keep_the_promise(example: str) -> None:
     objects = [o for _, o in kubernetes_objects(files)]
     errors = [f for f in assert_workspace_guarantees(objects, topology, namespaces) if f.severity == "error"]
     if json.loads(files[TOPOLOGY_FILE])["accepted"]:  # public provider egress: the gateway reaches the internet
-        errors = [f for f in errors if not (f.message.startswith("gateway gateway (") and " can reach world " in f.message)]
+        errors = [
+            f for f in errors if not (f.message.startswith("gateway gateway (") and " can reach world " in f.message)
+        ]
     assert [str(f) for f in errors] == []
     assert namespaces, "the topology names the workspace namespaces"
 

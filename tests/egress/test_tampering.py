@@ -97,23 +97,26 @@ def test_a_provider_cidr_in_a_workspace_is_an_error() -> None:
     _, files = rendered("eks-cilium")
     topology, namespaces, _ = parse_topology_document(json.loads(files[TOPOLOGY_FILE]))
     anthropic = External(
-        "api.anthropic.com by address", (Port(443, "TCP"),), ip="160.79.104.10", fqdn="api.anthropic.com", role="provider"
+        "api.anthropic.com by address",
+        (Port(443, "TCP"),),
+        ip="160.79.104.10",
+        fqdn="api.anthropic.com",
+        role="provider",
     )
     topology = type(topology)(topology.endpoints, (*topology.externals, anthropic), {}, topology.workspace_labels)
     objects = [o for _, o in kubernetes_objects(files)]
     assert [f for f in assert_workspace_guarantees(objects, topology, namespaces) if f.severity == "error"] == []
-    tampered = objects + [
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": {"name": "sneaky", "namespace": "ws-payments"},
-            "spec": {
-                "podSelector": {},
-                "policyTypes": ["Egress"],
-                "egress": [{"to": [{"ipBlock": {"cidr": ANTHROPIC_RANGE}}], "ports": [{"port": 443}]}],
-            },
-        }
-    ]
+    sneaky = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "sneaky", "namespace": "ws-payments"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": ANTHROPIC_RANGE}}], "ports": [{"port": 443}]}],
+        },
+    }
+    tampered = [*objects, sneaky]
     errors = [str(f) for f in assert_workspace_guarantees(tampered, topology, namespaces) if f.severity == "error"]
     assert len(errors) == 1
     assert "workspace namespace ws-payments can reach provider api.anthropic.com by address" in errors[0]
@@ -183,8 +186,7 @@ def test_unparseable_yaml_is_reported(tmp_path: Path) -> None:
 
 def test_a_hand_labelled_workspace_namespace_is_checked_too(tmp_path: Path) -> None:
     extra = (
-        b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ws-rogue\n  labels:\n"
-        b"    cdeops.io/workspaces: 'true'\n"
+        b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ws-rogue\n  labels:\n    cdeops.io/workspaces: 'true'\n"
     )
     files = {**rendered("minimal")[1], "kubernetes/rogue.yaml": extra}
     errors = _errors(files, tmp_path)

@@ -218,3 +218,19 @@ def test_dns_cidrs_may_cover_metadata_only_in_cloud_dns_mode() -> None:
 
     problems = _problems("minimal", edit)
     assert any("only dns mode cloud-dns resolves through it" in p for p in problems), problems
+
+
+def test_hosts_need_cilium() -> None:
+    def edit(data: Obj) -> None:
+        data["cluster"]["network_plugin"] = "calico"
+
+    problems = _problems("eks-cilium", edit)
+    assert any("host names need network_plugin: cilium" in p for p in problems), problems
+
+
+def test_gateway_namespace_must_be_dedicated() -> None:
+    def edit(data: Obj) -> None:
+        data["gateway"]["namespace"] = "vault"
+
+    problems = _problems("eks-cilium", edit)
+    assert any("the gateway namespace 'vault' is also vault.endpoint.namespace" in p for p in problems), problems

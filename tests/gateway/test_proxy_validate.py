@@ -18,6 +18,7 @@ from tests.support.tools import free_port
 
 from .conftest import EXAMPLES, example, policy_from
 from .proxy import IGNORED_MARKERS, contract_env, validate_config
+from .redis_stub import RedisStub
 
 pytestmark = pytest.mark.slow
 
@@ -33,24 +34,26 @@ def _presidio(data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def validations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[int, str]]]:
+    redis = RedisStub()
+    stub = {"REDIS_PORT": str(redis.port)}
     running: dict[str, subprocess.Popen[str]] = {}
     for name in LITELLM_EXAMPLES:
         folder = tmp_path_factory.mktemp(name)
         config = folder / "config.yaml"
         config.write_bytes(render_files(example(name), "test")[LITELLM_CONFIG])
-        running[name] = validate_config(config, contract_env())
+        running[name] = validate_config(config, contract_env(stub))
     # a control: an unknown prebuilt pattern makes LiteLLM skip the guardrail (the markers are not vacuous)
     text = render_files(example("minimal"), "test")[LITELLM_CONFIG].decode()
     assert "pattern_name: aws_access_key" in text
     broken = tmp_path_factory.mktemp("broken") / "config.yaml"
     broken.write_text(text.replace("pattern_name: aws_access_key", "pattern_name: aws_acces_key"))
-    running[BROKEN] = validate_config(broken, contract_env())
+    running[BROKEN] = validate_config(broken, contract_env(stub))
     # the Presidio choice for PII: its services are only named (PRESIDIO_*_API_BASE), not called
     presidio = policy_from("minimal", _presidio)
     config = tmp_path_factory.mktemp("presidio") / "config.yaml"
     config.write_bytes(render_files(presidio, "test")[LITELLM_CONFIG])
     services = {name: f"http://127.0.0.1:{free_port()}" for name in PRESIDIO_ENV}
-    running[PRESIDIO] = validate_config(config, contract_env(services))
+    running[PRESIDIO] = validate_config(config, contract_env({**stub, **services}))
     results: dict[str, tuple[int, str]] = {}
     try:
         for name, process in running.items():
@@ -58,6 +61,7 @@ def validations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             results[name] = (process.returncode, output)
         yield results
     finally:
+        redis.stop()
         for process in running.values():
             if process.poll() is None:
                 process.kill()

@@ -203,7 +203,7 @@ CASES: list[Case] = [
     _c("non-string-key", "<root>", "plain strings", "metadata:\n", "? [a, b]\n: 1\nmetadata:\n"),
     # syntax errors
     _c("syntax-mapping-values", "<root>", "YAML syntax error", "  environment: prod", "  environment: prod: eu"),
-    _c("syntax-tab", "<root>", "YAML syntax error", "  namespace: coder\n", "  namespace: coder\n\tport: 8080\n"),
+    _c("syntax-tab", "<root>", "YAML syntax error", "  namespace: coder\n", "  namespace: coder\n\tport: 8080\n", anchor="\tport"),
     _c("syntax-undefined-alias", "<root>", "undefined alias", "  org: acme", "  org: *acme"),
     _c("syntax-stray-item", "<root>", "YAML syntax error", "  region: us-east-1", "  region: us-east-1\n  - us-west-2", anchor="- us-west-2"),
     _c("syntax-second-document", "<root>", "YAML syntax error", append="---\nkind: Policy\n", anchor="^---"),

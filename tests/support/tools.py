@@ -114,6 +114,11 @@ def litellm_python() -> Path:
     return _require(_tools_dir() / "litellm-venv" / "bin" / "python", "litellm virtualenv python")
 
 
+def checkov_bin_dir() -> Path:
+    """The bin folder of ``.tools/checkov-venv`` (put it on PATH for `cdeops check --scan`)."""
+    return _require(_tools_dir() / "checkov-venv" / "bin" / "checkov", "checkov").parent
+
+
 def litellm_offline_env() -> dict[str, str]:
     """A copy of ``os.environ`` plus what the LiteLLM proxy needs to run with no internet."""
     return {**os.environ, **_LITELLM_OFFLINE_ENV}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hvac
 import hvac.exceptions
 import pytest
@@ -166,12 +168,32 @@ def test_team_a_cannot_read_team_b(vault_setup: VaultSetup) -> None:
 
 def test_wrong_mounts(vault_setup: VaultSetup) -> None:
     kv1 = vault_setup.plan.kv_mount + "-v1"
+    bare = vault_setup.plan.auth_mount + "-bare"
     vault_setup.root.sys.enable_secrets_engine("kv", path=kv1, options={"version": "1"})
-    plan = vault_setup.plan
-    from dataclasses import replace
-
-    broken = replace(plan, kv_mount=kv1, auth_mount="no-such-auth")
-    found = check_vault(broken, vault_setup.client()).findings
-    mounts = [f"{f.file}: {f.message}" for f in found if f.check == "vault-mount"]
-    assert mounts == [f"{kv1}/: is kv, not a KV version 2 mount", "auth/no-such-auth/: no auth method is mounted here"]
-    vault_setup.root.sys.disable_secrets_engine(kv1)
+    vault_setup.root.sys.enable_auth_method("kubernetes", path=bare)
+    try:
+        for kv, auth, expected in (
+            (
+                kv1,
+                "no-such-auth",
+                [f"{kv1}/: is kv, not a KV version 2 mount", "auth/no-such-auth/: no auth method is mounted here"],
+            ),
+            (
+                "no-such-kv",
+                "token",
+                [
+                    "no-such-kv/: no secrets engine is mounted here",
+                    "auth/token/: is a token auth method, not kubernetes",
+                ],
+            ),
+            (
+                vault_setup.plan.kv_mount,
+                bare,
+                [f"auth/{bare}/config: the Kubernetes auth method is not configured (no kubernetes_host)"],
+            ),
+        ):
+            found = check_vault(replace(vault_setup.plan, kv_mount=kv, auth_mount=auth), vault_setup.client()).findings
+            assert [f"{f.file}: {f.message}" for f in found if f.check == "vault-mount"] == expected
+    finally:
+        vault_setup.root.sys.disable_secrets_engine(kv1)
+        vault_setup.root.sys.disable_auth_method(bare)

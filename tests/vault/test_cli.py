@@ -46,7 +46,7 @@ def test_check_json_and_findings_exit_1(vault_setup: VaultSetup) -> None:
     _assert_clean(text, vault_setup)
     doc = json.loads(text[: text.rindex("}") + 1])
     assert doc["ok"] is False
-    assert [(f["check"], f["file"]) for f in doc["findings"]] == [
+    assert [(f["check"], f["object"]) for f in doc["findings"]] == [
         ("vault-secret", f"{vault_setup.plan.kv_mount}/{team.key.path}")
     ]
     code, text = _run(["vault", "check", str(vault_setup.policy_file)], vault_setup.env())
