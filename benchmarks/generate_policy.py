@@ -95,9 +95,8 @@ def _models(sizes: Sizes) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         name, kind, model_id, tier = _external_model(i)
         model: dict[str, Any] = {"name": name, "provider": kind, "model": model_id, "tier": tier}
         model["price"] = {"input_per_mtok": round(0.5 + (i % 7) * 1.5, 2), "output_per_mtok": round(2 + (i % 7) * 6, 2)}
-        fallback = names[(i + 1) % external]
-        if fallback != name:
-            model["fallbacks"] = [fallback]
+        if i + 1 < external:  # a chain, never a cycle
+            model["fallbacks"] = [names[i + 1]]
         models.append(model)
     inference: list[dict[str, Any]] = []
     for j in range(hosted):

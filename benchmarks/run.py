@@ -262,6 +262,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, help="repetitions per timing (median is reported)")
     parser.add_argument("--teams", default="100,500,2000", help="comma-separated team counts")
     parser.add_argument("--workdir", type=Path, default=HERE / "out", help="where policies and renders go")
+    parser.add_argument(
+        "--check-sizes",
+        default=str(MAIN_TEAMS),
+        help="team counts at which to time `cdeops check` (slow: minutes at 2000 teams); 'all' for every size",
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
     sizes = sorted({int(t) for t in args.teams.split(",")})
@@ -272,11 +277,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"helm: {helm or 'not found'}; cdeops check: {'available' if with_check else 'n/a (not available)'}")
     typer_t = measure([sys.executable, "-c", "import typer"], max(repeats, 5))
     help_t = measure([*cdeops_argv(), "--help"], max(repeats, 5))
-    results = [bench_size(n, repeats, args.workdir, helm, with_check) for n in sizes]
+    check_sizes = set(sizes) if args.check_sizes == "all" else {int(t) for t in args.check_sizes.split(",") if t}
+    results = [bench_size(n, repeats, args.workdir, helm, with_check and n in check_sizes) for n in sizes]
 
     text = report(results, typer_t, help_t, repeats)
     command = "`.venv/bin/python benchmarks/run.py" + (" --quick`" if args.quick else "`")
-    text = f"Reproduce with {command} ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}).\n\n" + text
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = (
+        f"Reproduce with {command} ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"load average at the end {load}).\n\n" + text
+    )
     print()
     print(text)
     (args.workdir / "results.md").write_text(text)

@@ -31,6 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help and usage errors: rendering them with rich imports rich and markdown-it, which
+    # triples the time of `cdeops --help`
+    rich_markup_mode=None,
 )
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, PolicyError
 from .document import Policy
-from .rules import check_policy
+from .rules import check_policy, redact_credentials
 from .yaml_source import Located, read_yaml
 
 __all__ = ["LoadedPolicy", "load_policy", "load_policy_text"]
@@ -146,6 +146,13 @@ def _read_prompts(policy: Policy, located: Located, file: str, base: Path) -> tu
 
 def load_policy_text(text: str, file: str, base: Path) -> LoadedPolicy:
     """Validate policy text; ``base`` is the folder prompt sources are relative to."""
+    try:
+        return _load_text(text, file, base)
+    except PolicyError as exc:  # messages quote values: never let one carry a key or a token
+        raise PolicyError([Issue(i.file, i.line, i.path, redact_credentials(i.message)) for i in exc.issues]) from None
+
+
+def _load_text(text: str, file: str, base: Path) -> LoadedPolicy:
     located = read_yaml(text, file)
     if not isinstance(located.data, dict):
         kind = type(located.data).__name__

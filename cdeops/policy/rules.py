@@ -13,7 +13,7 @@ from .fields import normalise_name
 from .llm import ProviderKind
 from .sizing import architecture_of, estimate_fit
 
-__all__ = ["check_policy", "prompt_path_problem"]
+__all__ = ["check_policy", "prompt_path_problem", "redact_credentials"]
 
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -34,7 +34,8 @@ _FLOATING = re.compile(r"(^|[-:@/])(latest|preview|exp|experimental)($|[-:@])")
 def check_policy(policy: Policy) -> list[Problem]:
     """Every cross-field problem of a schema-valid policy."""
     problems: list[Problem] = []
-    for rule in (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds, _gateway):
+    rules = (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds, _gateway, _credentials)
+    for rule in rules:
         problems.extend(rule(policy))
     return problems
 
@@ -72,7 +73,7 @@ def _unique_names(p: Policy) -> Iterator[Problem]:
         if team.group in groups:
             yield ("teams", i, "coder_group"), f"Coder group {team.group!r} is already bound to another team"
         groups.setdefault(team.group, i)
-        for j, dup in _repeats(team.projects):
+        for j, dup in _repeats(normalise_name(x) for x in team.projects):
             yield ("teams", i, "projects", j), f"project {dup!r} is listed twice"
 
 
@@ -266,7 +267,9 @@ def _dedicated_namespaces(p: Policy) -> Iterator[Problem]:
 
 def _provider_egress(p: Policy) -> Iterator[Problem]:
     """Only the gateway reaches providers: workspaces' ``egress.allow`` must not name them."""
-    provider_hosts = {h: x.name for x in p.providers for h in x.hosts}
+    from ..views.platform_policies import provider_hosts as hosts_of  # hosts, or the kind's default endpoints
+
+    provider_hosts = {h: x.name for x in p.providers for h in hosts_of(x)}
     provider_nets = [ipaddress.ip_network(c) for c in p.gateway.provider_cidrs]
     for j, cidr in enumerate(p.gateway.provider_cidrs):
         if ipaddress.ip_network(cidr).overlaps(_METADATA):
@@ -340,3 +343,46 @@ def _clouds(p: Policy) -> Iterator[Problem]:
     for i, pool in enumerate(p.gpu_pools):
         if pool.provisioner == "karpenter" and p.cluster.provider != "eks":
             yield ("gpu_pools", i, "provisioner"), "karpenter pools are supported on eks only"
+
+
+# Provider keys and tokens by their published prefixes, and credentials written into URLs.
+_CREDENTIAL = re.compile(
+    r"(?:sk-(?:ant-|proj-|svcacct-)?|hv[sbr]\.|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|AKIA|ASIA|AIza|eyJ)"
+    r"[A-Za-z0-9_\-.]{12,}"
+)
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s'\"]+@")
+
+
+def _credential_spans(text: str) -> list[tuple[int, int]]:
+    found = (m for m in _CREDENTIAL.finditer(text) if re.search(r"\d", m.group()) and re.search(r"[A-Za-z]", m.group()))
+    spans = [m.span() for m in found]
+    return spans + [m.span() for m in _URL_USERINFO.finditer(text)]
+
+
+def redact_credentials(text: str) -> str:
+    """``text`` with anything that looks like a key, a token or URL credentials cut to a short prefix."""
+    merged: list[list[int]] = []
+    for start, end in sorted(_credential_spans(text)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        text = text[:start] + text[start : start + min(4, (end - start) // 3)] + "…[redacted]" + text[end:]
+    return text
+
+
+def _credentials(p: Policy) -> Iterator[Problem]:
+    """Secret values belong in Vault: a policy value that looks like one is refused (never rendered)."""
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> Iterator[Problem]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, (*path, i))
+        elif isinstance(node, str) and _credential_spans(node):
+            yield path, "looks like a credential (a key, a token or a password in a URL); keep secrets in Vault"
+
+    yield from walk(p.model_dump(), ())

@@ -76,9 +76,10 @@ def in_env_contract(name: str) -> bool:
 
 
 def needs_redis(policy: Policy) -> bool:
-    """Redis is needed when replicas share rate limits and budgets, and for the semantic cache."""
+    """Whether the LiteLLM config reads Redis: replicas share rate limits and budgets through it, and
+    the semantic cache lives in it. Portkey's config never reads Redis."""
     gw = policy.gateway
-    return gw.replicas > 1 or gw.cache.mode == "semantic"
+    return gw.engine == "litellm" and (gw.replicas > 1 or gw.cache.mode == "semantic")
 
 
 def _vault(policy: Policy, path: str, field: str) -> str:

@@ -214,7 +214,7 @@ def workspace_view(policy: Policy, team: Team, template: Template, prompt_files:
         service_account=WORKSPACE_SA,
         labels=_labels(policy, team, template),
         spend_tags=spend_tags,
-        projects=team.project_names,
+        projects=[normalise_name(p) for p in team.project_names],  # the chosen one becomes the project label
         cpu_default=template.cpu.default,
         cpu_max=template.cpu.max,
         memory_default=template.memory_gb.default,

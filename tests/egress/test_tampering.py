@@ -191,3 +191,33 @@ def test_a_hand_labelled_workspace_namespace_is_checked_too(tmp_path: Path) -> N
     files = {**rendered("minimal")[1], "kubernetes/rogue.yaml": extra}
     errors = _errors(files, tmp_path)
     assert any("workspace namespace ws-rogue can reach world" in e for e in errors), errors
+
+
+def _full_errors(files: dict[str, bytes]) -> set[str]:
+    """Errors of the complete, ungrouped evaluation of every workspace namespace."""
+    topology, namespaces, _ = parse_topology_document(json.loads(files[TOPOLOGY_FILE]))
+    objects = [o for _, o in kubernetes_objects(files)]
+    findings = assert_workspace_guarantees(objects, topology, namespaces)
+    return {str(f) for f in findings if f.severity == "error" and not f.message.startswith("gateway gateway (")}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {},
+        {"kubernetes/teams/web.yaml": "allow-dns"},
+        {"kubernetes/teams/data.yaml": "allow-vault"},
+        {"kubernetes/teams/web.yaml": "allow-dns", "kubernetes/teams/data.yaml": "allow-dns"},
+    ],
+)
+def test_equivalent_namespaces_are_checked_once_without_losing_findings(tamper: dict[str, str], tmp_path: Path) -> None:
+    """Teams whose policies no selector can tell apart are evaluated once; the findings are those of
+    the full evaluation (a finding on the representative makes every namespace be checked)."""
+    files = rendered("gke-networkpolicy")[1]
+    for path, name in tamper.items():
+        files = edit_stream(files, path, _drop(name))
+    errors = {e for e in _errors(files, tmp_path) if "gateway gateway (" not in e}
+    assert errors == _full_errors(files)
+    for path in tamper:
+        namespace = "ws-" + path.rsplit("/", 1)[1].removesuffix(".yaml")
+        assert any(f"workspace namespace {namespace} " in e for e in errors), (namespace, errors)

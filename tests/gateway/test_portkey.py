@@ -10,6 +10,7 @@ import pytest
 from cdeops.errors import PolicyError
 from cdeops.outputs.gateway import PORTKEY_CONFIG
 from cdeops.render.pipeline import render_files
+from cdeops.views.gateway_env import gateway_env, needs_redis
 from cdeops.views.gateway_portkey import portkey_config, portkey_problems, portkey_warnings
 
 from .conftest import policy_from
@@ -77,3 +78,10 @@ def test_warnings_name_what_is_not_enforced() -> None:
 def test_litellm_policies_have_no_portkey_findings() -> None:
     policy = policy_from("eks-cilium", lambda data: None).policy
     assert portkey_problems(policy) == [] and portkey_warnings(policy) == []
+
+
+def test_portkey_reads_no_redis_and_no_litellm_secrets() -> None:
+    policy = policy_from("eks-cilium", _portkey(cache={"mode": "exact"})).policy
+    assert policy.gateway.replicas == 2 and needs_redis(policy) is False
+    names = {env.name for env in gateway_env(policy)}
+    assert names == {"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}

@@ -7,6 +7,7 @@ index — ``models[gpt-4o].provider`` — and are resolved against the unmodifie
 follows the example when entries are added or reordered.
 """
 
+# ruff: noqa: E501  (the case table reads best one case per line)
 from __future__ import annotations
 
 import os
@@ -60,7 +61,11 @@ def resolve_path(path: str, doc: Any) -> str:
         else:
             assert isinstance(node, list), f"{path}: {out} is not a list in the example"
             i = next(
-                (n for n, item in enumerate(node) if isinstance(item, dict) and index in (item.get("name"), item.get("path"))),
+                (
+                    n
+                    for n, item in enumerate(node)
+                    if isinstance(item, dict) and index in (item.get("name"), item.get("path"))
+                ),
                 -1,
             )
             assert i >= 0, f"{path}: no item named {index!r} under {out} in the example"
@@ -109,7 +114,7 @@ def _dangling(root: Path) -> None:
 _BOMB = "x-bomb:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
 )
-_GITHUB = "{name: github, hosts: [github.com, \"*.githubusercontent.com\"]"
+_GITHUB = '{name: github, hosts: [github.com, "*.githubusercontent.com"]'
 _MIRROR = "cidrs: [10.40.0.0/16]"
 _CURSOR = "{path: .cursorrules, source: prompts/cursor.md}"
 _CLAUDE = "{path: CLAUDE.md, source: prompts/claude.md}"
@@ -120,6 +125,7 @@ def _c(id: str, path: str, message: str, old: str = "", new: str = "", **kw: Any
     return Case(id=id, path=path, message=message, old=old, new=new, **kw)
 
 
+# fmt: off
 CASES: list[Case] = [
     # typos at every level
     _c("typo-top-level", "routng", "did you mean 'routing'", "routing:\n", "routng:\n"),
@@ -240,6 +246,7 @@ CASES: list[Case] = [
     _c("non-utf8-value", "<root>", "not UTF-8", "cost_center: CC 2001/EMEA", "cost_center: CC 2001/\udcc9MEA", anchor="cost_center: CC 2001/"),
     _c("utf16-file", "<root>", "not UTF-8", data="apiVersion: x\n".encode("utf-16"), line=1),
 ]
+# fmt: on
 
 
 def encode(text: str) -> bytes:

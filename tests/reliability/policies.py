@@ -47,7 +47,9 @@ def cdeops_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cdeops(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cdeops(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess (``python -m cdeops ARGS``)."""
     return subprocess.run(
         [sys.executable, "-m", "cdeops", *map(str, args)],
