@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .output import OutputFormat, emit_json, out
+from .output import OutputFormat, emit_json, err, out
 
 __all__ = ["register"]
 
@@ -29,8 +29,10 @@ def validate(
         raise
     p = loaded.policy
     if output is OutputFormat.json:
-        emit_json({"valid": True, "issues": []})
+        emit_json({"valid": True, "issues": [], "warnings": [vars(w) for w in loaded.warnings]})
         return
+    for warning in loaded.warnings:
+        err(f"warning: {warning}")
     out(
         f"{policy}: valid ({len(p.teams)} teams, {len(p.templates)} templates, {len(p.models)} models, "
         f"{len(p.inference)} inference, {len(p.gpu_pools)} GPU pools)"

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, PolicyError
 from .document import Policy
-from .rules import check_policy, redact_credentials
+from .rules import check_policy, policy_warnings, redact_credentials
 from .yaml_source import Located, read_yaml
 
 __all__ = ["LoadedPolicy", "load_policy", "load_policy_text"]
@@ -32,6 +32,7 @@ class LoadedPolicy:
     file: str
     prompt_files: dict[str, bytes] = field(default_factory=dict)
     located: Located | None = None
+    warnings: list[Issue] = field(default_factory=list)
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:
@@ -166,7 +167,8 @@ def _load_text(text: str, file: str, base: Path) -> LoadedPolicy:
     issues += prompt_issues
     if issues:
         raise PolicyError(sorted(set(issues)))
-    return LoadedPolicy(policy=policy, file=file, prompt_files=prompts, located=located)
+    warnings = [Issue(file, located.line_of(loc), _dotted(loc), msg) for loc, msg in policy_warnings(policy)]
+    return LoadedPolicy(policy=policy, file=file, prompt_files=prompts, located=located, warnings=sorted(warnings))
 
 
 def load_policy(path: str | Path) -> LoadedPolicy:

@@ -40,6 +40,13 @@ def check_policy(policy: Policy) -> list[Problem]:
     return problems
 
 
+def policy_warnings(policy: Policy) -> list[Problem]:
+    """What the policy asks for that the chosen components will not enforce: reported, not refused."""
+    from ..views.gateway_portkey import portkey_warnings  # imported here: the views import the policy package
+
+    return portkey_warnings(policy)
+
+
 def _gateway(p: Policy) -> list[Problem]:
     from ..views.gateway_rules import gateway_problems  # imported here: the views import the policy package
 

@@ -1,10 +1,13 @@
-"""The gateway and inference namespaces: Namespace objects and their network policies.
+"""The gateway and inference namespaces: Namespace objects, network policies, Vault stores.
 
 Gateway namespace: default deny in and out; the gateway pods accept connections on the gateway port
 from workspace namespaces only (label ``cdeops.io/workspaces: "true"``) and may reach DNS, the
 inference pods (TCP 8000), Vault (agent injection), Redis in their namespace (when replicas > 1)
 and the approved providers: by name (``toFQDNs``) on Cilium; on other plugins by
 ``gateway.provider_cidrs``, or — the weaker default — TCP 443 on any public address.
+
+With ``vault.injection`` ``operator`` / ``external-secrets`` the gateway namespace also gets the
+VaultConnection + VaultAuth / SecretStore (``cdeops-vault``) the chart's secret objects refer to.
 
 Inference namespace (only when the policy has inference entries): default deny in and out; vLLM
 pods accept TCP 8000 from the gateway pods only and resolve names; a model that is not air-gapped
@@ -35,7 +38,15 @@ from .egress import (
     vault_rule,
 )
 from .gateway_env import needs_redis
-from .naming import GATEWAY_SERVICE, MANAGED_LABELS, WORKSPACES_LABEL, inference_namespace
+from .naming import (
+    GATEWAY_SA,
+    GATEWAY_SERVICE,
+    MANAGED_LABELS,
+    WORKSPACES_LABEL,
+    gateway_vault_role,
+    inference_namespace,
+)
+from .vault_sync import ESO_API, TOKEN_EXPIRATION_SECONDS, VAULT_OBJECT_NAME, VSO_API
 
 __all__ = [
     "HUGGINGFACE_HOSTS",
@@ -176,6 +187,42 @@ def _provider_objects(policy: Policy, namespace: str, pods: dict[str, str]) -> l
     return objects
 
 
+def _vault_store_objects(policy: Policy, namespace: str) -> list[Obj]:
+    """``operator`` / ``external-secrets``: the VaultConnection + VaultAuth or SecretStore named
+    ``cdeops-vault`` that the chart's VaultStaticSecret / ExternalSecret objects use. The operator
+    logs in as the gateway's ServiceAccount, which the gateway's Vault role binds."""
+    vault = policy.vault
+    if vault.injection == "agent" or not any(p.api_key for p in policy.providers):
+        return []
+    meta = {"name": VAULT_OBJECT_NAME, "namespace": namespace, "labels": dict(MANAGED_LABELS)}
+    if vault.injection == "operator":
+        login: Obj = {"role": gateway_vault_role(policy), "serviceAccount": GATEWAY_SA, "audiences": [vault.audience]}
+        login["tokenExpirationSeconds"] = TOKEN_EXPIRATION_SECONDS
+        auth: Obj = {"vaultConnectionRef": VAULT_OBJECT_NAME, "method": "kubernetes", "mount": vault.auth_mount}
+        auth["kubernetes"] = login
+        if vault.namespace:
+            auth["namespace"] = vault.namespace
+        connection = {"address": vault.address, "skipTLSVerify": False}
+        return [
+            {"apiVersion": VSO_API, "kind": "VaultConnection", "metadata": dict(meta), "spec": connection},
+            {"apiVersion": VSO_API, "kind": "VaultAuth", "metadata": dict(meta), "spec": auth},
+        ]
+    kubernetes = {
+        "mountPath": vault.auth_mount,
+        "role": gateway_vault_role(policy),
+        "serviceAccountRef": {"name": GATEWAY_SA, "audiences": [vault.audience]},
+    }
+    provider: Obj = {
+        "server": vault.address,
+        "path": vault.kv_mount,
+        "version": "v2",
+        "auth": {"kubernetes": kubernetes},
+    }
+    if vault.namespace:
+        provider["namespace"] = vault.namespace
+    return [{"apiVersion": ESO_API, "kind": "SecretStore", "metadata": meta, "spec": {"provider": {"vault": provider}}}]
+
+
 def gateway_namespace_objects(policy: Policy) -> list[Obj]:
     """Namespace and network policies of the gateway namespace, in apply order."""
     gw = policy.gateway
@@ -202,6 +249,7 @@ def gateway_namespace_objects(policy: Policy) -> list[Obj]:
         objects.append(_egress("allow-redis", ns, pods, [to_redis]))
         objects.append(_ingress("redis-from-gateway", ns, REDIS_POD_LABELS, [from_gateway]))
     objects.extend(_provider_objects(policy, ns, pods))
+    objects.extend(_vault_store_objects(policy, ns))
     return objects
 
 

@@ -48,7 +48,7 @@ def test_validate_ok_and_json(example: str) -> None:
     proc = cdeops("validate", str(example_path(example)))
     assert proc.returncode == 0 and "valid" in proc.stdout
     proc = cdeops("validate", str(example_path(example)), "--output", "json")
-    assert json.loads(proc.stdout) == {"valid": True, "issues": []}
+    assert json.loads(proc.stdout) == {"valid": True, "issues": [], "warnings": []}
 
 
 def test_validate_bad_policy_exit_2_with_positions(policy_copy: Path) -> None:
@@ -131,3 +131,14 @@ def test_debug_shows_traceback(policy_copy: Path) -> None:
     policy_copy.write_text("a: 1\na: 2\n")
     assert "Traceback" not in cdeops("validate", str(policy_copy)).stderr
     assert "Traceback" in cdeops("--debug", "validate", str(policy_copy)).stderr
+
+
+def test_validate_prints_warnings_for_unenforced_features(policy_copy: Path) -> None:
+    text = policy_copy.read_text().replace("engine: litellm", "engine: portkey")
+    text = text.replace("mode: semantic", "mode: exact").replace("pii: mask", "pii: \"off\"")
+    policy_copy.write_text(text)
+    proc = cdeops("validate", str(policy_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert "warning:" in proc.stderr and "Portkey" in proc.stderr
+    doc = json.loads(cdeops("validate", str(policy_copy), "-O", "json").stdout)
+    assert doc["valid"] is True and doc["warnings"]

@@ -234,3 +234,34 @@ def test_gateway_namespace_must_be_dedicated() -> None:
 
     problems = _problems("eks-cilium", edit)
     assert any("the gateway namespace 'vault' is also vault.endpoint.namespace" in p for p in problems), problems
+
+
+def _stores(example: str, injection: str) -> dict[str, Obj]:
+    policy = _policy(example, vault__injection=injection)
+    return {o["kind"]: o for o in gateway_namespace_objects(policy) if o["kind"] != "NetworkPolicy"}
+
+
+def test_operator_mode_gives_the_gateway_namespace_its_vault_auth() -> None:
+    objects = _stores("eks-cilium", "operator")
+    auth = objects["VaultAuth"]
+    assert auth["metadata"] == {
+        "name": "cdeops-vault",
+        "namespace": "llm-gateway",
+        "labels": {"app.kubernetes.io/managed-by": "cdeops", "app.kubernetes.io/part-of": "cdeops"},
+    }
+    assert auth["spec"]["kubernetes"]["role"] == "acme-llm-gateway"
+    assert auth["spec"]["kubernetes"]["serviceAccount"] == "llm-gateway"
+    assert objects["VaultConnection"]["spec"]["address"] == "https://vault.acme.example:8200"
+    assert "SecretStore" not in objects
+
+
+def test_external_secrets_mode_gives_the_gateway_namespace_its_secret_store() -> None:
+    store = _stores("gke-networkpolicy", "external-secrets")["SecretStore"]
+    vault = store["spec"]["provider"]["vault"]
+    assert vault["auth"]["kubernetes"]["role"] == "globex-llm-gateway"
+    assert vault["auth"]["kubernetes"]["serviceAccountRef"]["name"] == "llm-gateway"
+    assert vault["path"] == "secret" and vault["version"] == "v2"
+
+
+def test_agent_mode_needs_no_vault_store_in_the_gateway_namespace() -> None:
+    assert set(_stores("eks-cilium", "agent")) == {"Namespace", "CiliumNetworkPolicy"}

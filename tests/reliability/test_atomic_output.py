@@ -23,7 +23,7 @@ from cdeops.cli.app import main
 from tests.reliability.policies import cdeops_env, copy_example, grow_policy, manifest_hashes, run_cdeops, tree_hashes
 
 BASE = "eks-cilium"
-TEAMS = 60  # enough that one render takes about a second here
+TEAMS = 40  # enough that one render takes most of a second here
 KILLS = 16
 SEED = 20261204
 
