@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -135,7 +136,7 @@ def test_debug_shows_traceback(policy_copy: Path) -> None:
 
 def test_validate_prints_warnings_for_unenforced_features(policy_copy: Path) -> None:
     text = policy_copy.read_text().replace("engine: litellm", "engine: portkey")
-    text = text.replace("mode: semantic", "mode: exact").replace("pii: mask", "pii: \"off\"")
+    text = re.sub(r"cache: \{[^}]*\}", "cache: {mode: exact}", text).replace("pii: mask", 'pii: "off"')
     policy_copy.write_text(text)
     proc = cdeops("validate", str(policy_copy))
     assert proc.returncode == 0, proc.stderr
