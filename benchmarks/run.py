@@ -111,16 +111,19 @@ def count_output(out: Path) -> tuple[int, int, float]:
 
 
 def breakdown(policy: Path, out: Path) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, str(HERE / "breakdown.py"), str(policy), str(out)],
-        capture_output=True,
-        check=False,
-        cwd=REPO,
-    )
-    if done.returncode:
-        raise SystemExit(f"breakdown failed:\n{done.stderr.decode(errors='replace')[-3000:]}")
-    result: dict[str, float] = json.loads(done.stdout)
-    return result
+    for attempt in range(2):  # one retry: a working tree being edited can fail to import for a moment
+        done = subprocess.run(
+            [sys.executable, str(HERE / "breakdown.py"), str(policy), str(out)],
+            capture_output=True,
+            check=False,
+            cwd=REPO,
+        )
+        if done.returncode == 0:
+            result: dict[str, float] = json.loads(done.stdout)
+            return result
+        print(f"breakdown failed (attempt {attempt + 1}):\n{done.stderr.decode(errors='replace')[-1500:]}")
+        time.sleep(5)
+    return {}
 
 
 @dataclass
@@ -138,7 +141,7 @@ class SizeResult:
 
     @property
     def in_process(self) -> float:
-        return self.phases["total (load + stages + write)"]
+        return self.phases.get("total (load + stages + write)", float("nan"))
 
 
 def check_available() -> bool:
@@ -158,14 +161,21 @@ def bench_size(teams: int, repeats: int, workdir: Path, helm: Path | None, with_
     print(f"[{teams} teams] in-process breakdown …", flush=True)
     phases = breakdown(policy, workdir / f"render-{teams}-breakdown")
     result = SizeResult(teams, render, validate, files, objects, object_bytes, phases)
+    print(
+        f"[{teams} teams] render {_ms(render.median)}, peak {render.peak_mb:.0f} MB, validate {_ms(validate.median)},"
+        f" {files} files, {objects} objects, in-process {_ms(result.in_process)}",
+        flush=True,
+    )
     if with_check:
         print(f"[{teams} teams] check …", flush=True)
         r = run_once([*cli, "check", str(out)], None)
         result.check = Timing(r.seconds, [r.seconds], r.peak_mb, r)
+        print(f"[{teams} teams] check {_ms(r.seconds)} (exit {r.returncode})", flush=True)
     if helm is not None:
         print(f"[{teams} teams] helm template ({objects} objects) …", flush=True)
         chart, result.helm_object_bytes = make_chart(workdir / f"chart-{teams}", helm, objects, object_bytes)
         result.helm = measure(chart.command(helm), repeats, stdout_file=workdir / f"helm-{teams}.yaml")
+        print(f"[{teams} teams] helm template {_ms(result.helm.median)}", flush=True)
     return result
 
 

@@ -13,7 +13,7 @@ from .fields import normalise_name
 from .llm import ProviderKind
 from .sizing import architecture_of, estimate_fit
 
-__all__ = ["check_policy", "prompt_path_problem", "redact_credentials"]
+__all__ = ["TOOL_FILES", "check_policy", "prompt_path_problem", "redact_credentials"]
 
 Problem = tuple[tuple[str | int, ...], str]
 
@@ -344,6 +344,42 @@ def _prompts(p: Policy) -> Iterator[Problem]:
                 yield (*base, j, "path"), problem
         for j, dup in _repeats(x.path for x in prompts):
             yield (*base, j, "path"), f"{dup!r} is written twice"
+    yield from _prompt_collisions(p)
+
+
+# The files views/ai_tools.py writes into the home folder (a test keeps this list in step).
+TOOL_FILES = (
+    ".aider.conf.yml",
+    ".aider.model.settings.yml",
+    ".claude/settings.json",
+    ".codex/config.toml",
+    ".continue/config.yaml",
+)
+
+
+def _inside(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _prompt_collisions(p: Policy) -> Iterator[Problem]:
+    """A rules file may not replace a tool's config, nor be a folder of (or inside) another rules file."""
+    org = [(("prompts", j, "path"), x.path) for j, x in enumerate(p.prompts)]
+    groups = [org]
+    for i, team in enumerate(p.teams):
+        own = [(("teams", i, "prompts", j, "path"), x.path) for j, x in enumerate(team.prompts)]
+        overridden = {x.path for x in team.prompts}
+        groups.append([e for e in org if e[1] not in overridden] + own)
+    reported: set[tuple[str | int, ...]] = set()
+    for group in groups:
+        for n, (loc, path) in enumerate(group):
+            clash = next((f for f in TOOL_FILES if _inside(path, f)), None)
+            if clash is not None and loc not in reported:
+                reported.add(loc)
+                yield loc, f"{path!r} collides with {clash}, which cdeops writes to configure the AI tools"
+            other = next((o for _, o in group[:n] if o != path and _inside(path, o)), None)
+            if other is not None and loc not in reported:
+                reported.add(loc)
+                yield loc, f"{path!r} and {other!r} cannot both be written: one would be a folder of the other"
 
 
 def _clouds(p: Policy) -> Iterator[Problem]:

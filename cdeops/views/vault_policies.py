@@ -127,6 +127,7 @@ class VaultPlan:
     roles: tuple[AuthRole, ...]
     teams: tuple[TeamAccess, ...]
     provider_keys: tuple[SecretRef, ...]
+    gateway_secrets: tuple[SecretRef, ...]
     gateway: AclPolicy | None = None
     gateway_role: AuthRole | None = None
     secrets: tuple[SecretRef, ...] = field(default=())
@@ -188,6 +189,18 @@ def _provider_keys(policy: Policy) -> tuple[SecretRef, ...]:
     return tuple(keys[k] for k in sorted(keys))
 
 
+def _gateway_secrets(policy: Policy) -> tuple[SecretRef, ...]:
+    """The gateway's own required secrets (master key, salt key, database URL): what its config reads."""
+    from .gateway_env import PROVIDER_KEY_ENV, gateway_env
+
+    refs = set()
+    for env in gateway_env(policy):
+        if env.source == "vault" and env.required and env.vault_ref and not PROVIDER_KEY_ENV.match(env.name):
+            path, _, key = env.vault_ref.partition("#")
+            refs.add(SecretRef(path.split("/data/", 1)[1], key, "gateway"))
+    return tuple(sorted(refs, key=lambda r: (r.path, r.key)))
+
+
 def _gateway(policy: Policy, keys: tuple[SecretRef, ...]) -> tuple[AclPolicy, AuthRole] | None:
     if not keys:
         return None
@@ -196,7 +209,7 @@ def _gateway(policy: Policy, keys: tuple[SecretRef, ...]) -> tuple[AclPolicy, Au
     name = gateway_vault_policy(policy)
     acl = AclPolicy(
         name=name,
-        comment="cdeops: the LLM gateway reads the approved providers' API keys, nothing else.",
+        comment="cdeops: the LLM gateway reads the approved providers' API keys and its own secrets, nothing else.",
         rules=tuple(PathRule(p, ("read",)) for p in paths),
     )
     role = AuthRole(
@@ -215,7 +228,8 @@ def vault_plan(policy: Policy) -> VaultPlan:
     """Every policy, role and secret a policy needs in Vault, in a stable order."""
     teams = sorted((_team_access(policy, t) for t in policy.teams), key=lambda item: item[0].team)
     provider_keys = _provider_keys(policy)
-    gateway = _gateway(policy, provider_keys)
+    gateway_secrets = _gateway_secrets(policy)
+    gateway = _gateway(policy, provider_keys + gateway_secrets)
     policies = [acl for _, acl, _ in teams]
     roles = [role for _, _, role in teams]
     if gateway is not None:
@@ -229,7 +243,8 @@ def vault_plan(policy: Policy) -> VaultPlan:
         roles=tuple(roles),
         teams=tuple(access for access, _, _ in teams),
         provider_keys=provider_keys,
+        gateway_secrets=gateway_secrets,
         gateway=gateway[0] if gateway else None,
         gateway_role=gateway[1] if gateway else None,
-        secrets=provider_keys + tuple(access.key for access, _, _ in teams),
+        secrets=provider_keys + gateway_secrets + tuple(access.key for access, _, _ in teams),
     )

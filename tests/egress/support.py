@@ -19,6 +19,7 @@ from cdeops.resources import data_dir
 Obj = dict[str, Any]
 BUILTIN = ("v1", "apps/v1", "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1", "policy/v1")
 METADATA = ipaddress.IPv4Address("169.254.169.254")
+CRD_GROUPS = ("cilium.io", "secrets.hashicorp.com", "external-secrets.io")
 
 
 def kubernetes_objects(files: dict[str, bytes]) -> list[tuple[str, Obj]]:
@@ -78,7 +79,7 @@ def _validate(obj: Obj, kubernetes_version: str) -> list[str]:
             return [str(exc.message)]
         return []
     group, _, version = api.partition("/")
-    assert group == "cilium.io", f"unexpected API group {api} in the egress objects"
+    assert group in CRD_GROUPS, f"unexpected API group {api} in the platform objects"
     validator = _crd_validator(group, str(obj["kind"]), version)
     return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
 

@@ -12,6 +12,8 @@ import yaml
 
 from cdeops.errors import RenderError
 from cdeops.outputs import gateway as gateway_stage
+from cdeops.outputs import helm_values as helm_values_stage
+from cdeops.outputs.context import RenderContext
 from cdeops.outputs.helm_values import VALUES_FILE
 from cdeops.policy.loader import load_policy_text
 from cdeops.views.gateway_env import gateway_env
@@ -25,7 +27,7 @@ from cdeops.views.helm_values import (
     vllm_dtype,
     vllm_model_name,
 )
-from cdeops.views.naming import GATEWAY_SERVICE, GPU_POOL_LABEL, gateway_vault_role, inference_service_url
+from cdeops.views.naming import GATEWAY_SA, GATEWAY_SERVICE, GPU_POOL_LABEL, gateway_vault_role, inference_service_url
 from cdeops.views.vault_policies import vault_plan
 from tests.helm_values.cases import CASES, load_case, variant_text
 from tests.support.examples import example_path
@@ -95,8 +97,8 @@ def test_values_file_is_commented_and_deterministic(case: str) -> None:
     text = files[VALUES_FILE].decode()
     assert text.startswith("# Rendered by cdeops.")
     assert "networkPolicies.enabled: false" in text  # the header says which policies are authoritative
-    again = helm_values(loaded.policy, GatewayConfigFile("x", "y"))
-    assert again == helm_values(loaded.policy, GatewayConfigFile("x", "y"))
+    # a fresh render context (nothing memoised) gives the same bytes
+    assert helm_values_stage.files(RenderContext(loaded)) == {VALUES_FILE: files[VALUES_FILE]}
 
 
 def test_namespaces_and_network_policies_come_from_the_kubernetes_files(case: str) -> None:
@@ -326,15 +328,9 @@ def test_gateway_pod_labels_reach_the_chart_pods() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# what the rest of the render must provide for these values to work (known gaps: strict xfail,
-# so each turns into a failure, to be unmarked, once it is closed)
+# what the rest of the render must provide for these values to work
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views.vault_policies grants the gateway role only the provider keys, not <kv_mount>/data/"
-    "cdeops/gateway (LITELLM_MASTER_KEY, LITELLM_SALT_KEY, DATABASE_URL from views.gateway_env)",
-)
 def test_gateway_vault_role_may_read_every_referenced_path() -> None:
     loaded, _ = load_case("eks-cilium")
     plan = vault_plan(loaded.policy)
@@ -344,11 +340,6 @@ def test_gateway_vault_role_may_read_every_referenced_path() -> None:
     assert referenced <= readable, sorted(referenced - readable)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nothing renders the gateway namespace's VaultConnection/VaultAuth (operator) or SecretStore "
-    "(external-secrets) that secretFromVault.operator.vaultAuthRef / externalSecrets.secretStoreRef name",
-)
 @pytest.mark.parametrize("case", ["eks-cilium-operator", "gke-networkpolicy"])
 def test_gateway_namespace_has_the_secret_store_the_values_name(case: str) -> None:
     loaded, files = load_case(case)
@@ -365,3 +356,16 @@ def test_gateway_namespace_has_the_secret_store_the_values_name(case: str) -> No
         if doc and doc["metadata"].get("namespace") == loaded.policy.gateway.namespace
     }
     assert wanted in found
+    # ... and it logs in as the chart's ServiceAccount with the gateway's Vault role
+    store = next(
+        doc
+        for data in (files["kubernetes/gateway.yaml"],)
+        for doc in yaml.safe_load_all(data)
+        if doc and (doc["kind"], doc["metadata"]["name"]) == wanted
+    )
+    if sv["mode"] == "operator":
+        login = store["spec"]["kubernetes"]
+        assert (login["role"], login["serviceAccount"]) == (gateway_vault_role(loaded.policy), GATEWAY_SA)
+    else:
+        login = store["spec"]["provider"]["vault"]["auth"]["kubernetes"]
+        assert (login["role"], login["serviceAccountRef"]["name"]) == (gateway_vault_role(loaded.policy), GATEWAY_SA)

@@ -241,6 +241,8 @@ CASES: list[Case] = [
     _c("dest-absolute", "prompts[CLAUDE.md].path", "relative to the workspace home", _CLAUDE, "{path: /etc/profile.d/ai.sh, source: prompts/claude.md}"),
     _c("dest-team-tilde", "teams[payments].prompts[CLAUDE.md].path", "relative to the workspace home", _TEAM_PROMPT, "      - {path: ~/.bashrc, source: prompts/payments-claude.md}"),
     _c("dest-control-character", "prompts[CLAUDE.md].path", "control character", _CLAUDE, '{path: "CLAUDE.md\\r", source: prompts/claude.md}'),
+    _c("dest-inside-another", "prompts[.cursorrules].path", "one would be a folder of the other", _CURSOR, "{path: CLAUDE.md/cursor.md, source: prompts/cursor.md}"),
+    _c("dest-tool-config", "teams[payments].prompts[CLAUDE.md].path", "configure the AI tools", _TEAM_PROMPT, "      - {path: .claude/settings.json, source: prompts/payments-claude.md}"),
     # not UTF-8
     _c("non-utf8-comment", "<root>", "not UTF-8", "# and a GPU template", "# and a GPU templ\udce9te", anchor="# and a GPU templ"),
     _c("non-utf8-value", "<root>", "not UTF-8", "cost_center: CC 2001/EMEA", "cost_center: CC 2001/\udcc9MEA", anchor="cost_center: CC 2001/"),

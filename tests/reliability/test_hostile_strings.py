@@ -36,8 +36,11 @@ from cdeops import __version__
 from cdeops.errors import PolicyError
 from cdeops.policy.fields import label_value, normalise_name
 from cdeops.policy.loader import load_policy_text
+from cdeops.policy.org import AI_TOOLS
+from cdeops.policy.rules import TOOL_FILES
 from cdeops.render.documents import dump_yaml
 from cdeops.render.pipeline import render_files
+from cdeops.views.ai_tools import wire_tools
 from cdeops.views.naming import coder_template_name, team_slug
 from cdeops.views.team_namespace import team_objects
 from tests.support.examples import example_path
@@ -398,7 +401,7 @@ def test_prompt_files_written_byte_exact(content: bytes, path: str, source: str,
         try:
             loaded = _load(doc, folder)
         except PolicyError as exc:
-            assert [i.path for i in exc.issues] == ["prompts[1].path"], str(exc)
+            assert {i.path for i in exc.issues} <= {"prompts[1].path", "teams[0].prompts[0].path"}, str(exc)
             return
         files = render_files(loaded, __version__)
         team = loaded.policy.teams[0]
@@ -411,6 +414,17 @@ def test_prompt_files_written_byte_exact(content: bytes, path: str, source: str,
         written = {p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()}
         assert set(expected) <= written
         assert not any(w.endswith(".cdeops-tmp") for w in written)
+
+
+def test_reserved_tool_files_match_what_the_tools_get() -> None:
+    """The rule that keeps rules files off the AI tools' config knows every file the wiring writes."""
+    doc = base_doc()
+    doc["templates"][0]["ai_tools"] = list(AI_TOOLS)
+    with tempfile.TemporaryDirectory() as tmp:
+        _write_prompts(Path(tmp), _example_prompts())
+        policy = _load(doc, Path(tmp)).policy
+    written = {f.path for f in wire_tools(policy, policy.teams[0], policy.templates[0]).files}
+    assert written == set(TOOL_FILES)
 
 
 def test_report_counts() -> None:

@@ -210,8 +210,11 @@ def vault_setup(vault_server: VaultServer, tmp_path: Path) -> Iterator[VaultSetu
             disable_local_ca_jwt=True,
             mount_point=auth_mount,
         )
-        for ref in plan.secrets:
-            root.secrets.kv.v2.create_or_update_secret(path=ref.path, secret={ref.key: planted}, mount_point=kv_mount)
+        fields: dict[str, dict[str, str]] = {}
+        for ref in plan.secrets:  # one write per path: several fields may share it (the gateway's secrets)
+            fields.setdefault(ref.path, {})[ref.key] = planted
+        for path, data in fields.items():
+            root.secrets.kv.v2.create_or_update_secret(path=path, secret=data, mount_point=kv_mount)
         setup = VaultSetup(vault_server, policy_file, loaded, plan, planted, root)
         sync_vault(plan, setup.client())
         yield setup

@@ -27,7 +27,7 @@ def test_complete_setup_passes(vault_setup: VaultSetup) -> None:
     assert report.findings == []
     teams = len(vault_setup.policy.teams)
     assert report.checked == {
-        "secrets": teams + len(vault_setup.plan.provider_keys),
+        "secrets": teams + len(vault_setup.plan.provider_keys) + len(vault_setup.plan.gateway_secrets),
         "policies": teams + 1,
         "roles": teams + 1,
         "isolation": teams + 1,

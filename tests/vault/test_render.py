@@ -91,9 +91,9 @@ def test_team_policy_is_read_own_key_and_list_own_folder_only() -> None:
             f"secret/metadata/cdeops/teams/{team.team}/": frozenset({"list"}),
         }
     assert plan.gateway is not None
-    assert parse_policy_rules(plan.gateway.text) == {
-        f"secret/data/{p.api_key.vault}": frozenset({"read"}) for p in policy.providers if p.api_key is not None
-    }
+    expected = {f"secret/data/{p.api_key.vault}" for p in policy.providers if p.api_key is not None}
+    expected.add("secret/data/cdeops/gateway")  # the gateway's own master key, salt key and database URL
+    assert parse_policy_rules(plan.gateway.text) == {path: frozenset({"read"}) for path in expected}
 
 
 def test_team_placeholder_in_last_segment_grants_no_shared_folder() -> None:
