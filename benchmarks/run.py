@@ -231,6 +231,13 @@ def report(results: list[SizeResult], typer_t: Timing, help_t: Timing, repeats: 
 
     biggest, smallest = results[-1], results[0]
     flat = (biggest.in_process / biggest.teams) / (smallest.in_process / smallest.teams)
+    # marginal cost per team of the last size step against the first: fixed costs cancel out
+    if len(results) >= 3:
+        first = (results[1].in_process - results[0].in_process) / (results[1].teams - results[0].teams)
+        last = (results[-1].in_process - results[-2].in_process) / (results[-1].teams - results[-2].teams)
+        marginal = last / first
+    else:
+        marginal = float("nan")
     targets = [
         (
             f"render {main.teams} teams ≤ helm template (ratio ≤ 1.0)",
@@ -257,6 +264,11 @@ def report(results: list[SizeResult], typer_t: Timing, help_t: Timing, repeats: 
             f"in-process time per team flat, {smallest.teams} → {biggest.teams} teams (ratio ≤ 1.15)",
             f"{flat:.2f}",
             flat <= 1.15,
+        ),
+        (
+            "marginal time per team, last size step / first (ratio ≤ 1.25: no superlinear term)",
+            f"{marginal:.2f}",
+            None if marginal != marginal else marginal <= 1.25,
         ),
     ]
     lines += ["", "### Targets", "", "| target | measured | status |", "|---|---|---|"]

@@ -10,7 +10,7 @@ from . import __version__
 from .errors import DriftDetected
 from .policy.loader import LoadedPolicy, load_policy
 from .render.pipeline import render_files
-from .render.writer import compare, read_tree, write_tree
+from .render.writer import compare, digests, read_tree, tree_digests, write_tree
 
 __all__ = ["RenderResult", "check_drift", "diff_output", "render", "render_to", "validate"]
 
@@ -35,7 +35,9 @@ def render(policy_file: str | Path) -> dict[str, bytes]:
 def render_to(policy_file: str | Path, out: Path, *, force: bool = False) -> RenderResult:
     """Render and atomically replace ``out``; files the user added there are kept."""
     files = render(policy_file)
-    changes = compare(files, read_tree(out)) if out.is_dir() and (out / "manifest.json").exists() else []
+    # compare by sha256 so the previous tree is never held in memory next to the new one
+    previous = tree_digests(out) if out.is_dir() and (out / "manifest.json").exists() else None
+    changes = compare(digests(files), previous) if previous is not None else []
     kept = write_tree(files, out, force=force)
     return RenderResult(files=files, changes=changes, kept=kept)
 
@@ -43,7 +45,7 @@ def render_to(policy_file: str | Path, out: Path, *, force: bool = False) -> Ren
 def check_drift(policy_file: str | Path, out: Path) -> list[str]:
     """Raise ``DriftDetected`` when ``out`` differs from a fresh render; returns [] when up to date."""
     files = render(policy_file)
-    changes = compare(files, read_tree(out))
+    changes = compare(digests(files), tree_digests(out))
     if changes:
         raise DriftDetected(changes)
     return changes

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 
-import pytest
-from hypothesis import configuration
-
-from tests.support.examples import EXAMPLES
-
 _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="cdeops-hypothesis-")
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _HYPOTHESIS_HOME  # read when hypothesis is first imported
+
+import pytest  # noqa: E402
+from hypothesis import configuration  # noqa: E402
+
+from tests.support.examples import EXAMPLES  # noqa: E402
+
 configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 
 

@@ -363,10 +363,12 @@ def _inside(a: str, b: str) -> bool:
 
 def _prompt_collisions(p: Policy) -> Iterator[Problem]:
     """A rules file may not replace a tool's config, nor be a folder of (or inside) another rules file."""
-    org = [(("prompts", j, "path"), x.path) for j, x in enumerate(p.prompts)]
+    org: list[tuple[tuple[str | int, ...], str]] = [(("prompts", j, "path"), x.path) for j, x in enumerate(p.prompts)]
     groups = [org]
     for i, team in enumerate(p.teams):
-        own = [(("teams", i, "prompts", j, "path"), x.path) for j, x in enumerate(team.prompts)]
+        own: list[tuple[tuple[str | int, ...], str]] = [
+            (("teams", i, "prompts", j, "path"), x.path) for j, x in enumerate(team.prompts)
+        ]
         overridden = {x.path for x in team.prompts}
         groups.append([e for e in org if e[1] not in overridden] + own)
     reported: set[tuple[str | int, ...]] = set()

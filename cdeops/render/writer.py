@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import OutputError
 
-__all__ = ["MANIFEST", "build_manifest", "compare", "read_tree", "write_tree"]
+__all__ = ["MANIFEST", "build_manifest", "compare", "digests", "read_tree", "tree_digests", "write_tree"]
 
 MANIFEST = "manifest.json"
 _TMP_PREFIX = ".cdeops-tmp-"
@@ -39,8 +39,11 @@ def build_manifest(files: Mapping[str, bytes], version: str) -> bytes:
 
 
 def _previous_manifest(out: Path) -> set[str] | None:
+    path = out / MANIFEST
+    if path.is_symlink() or (path.exists() and not path.is_file()):  # never follow it, never block on a FIFO
+        raise OutputError(f"{path} is not a regular file; remove it")
     try:
-        doc = json.loads((out / MANIFEST).read_bytes())
+        doc = json.loads(path.read_bytes())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -187,6 +190,12 @@ def write_tree(files: Mapping[str, bytes], out: Path, *, force: bool = False) ->
                     hint="move them away, or use --force to replace them",
                 )
             foreign = [p for p in foreign if p not in files and not _shadowed(p, files)]
+            special = [p for p in foreign if not (out / p).is_symlink() and not (out / p).is_file()]
+            if special:  # a FIFO, socket or device cannot be copied into the new tree
+                raise OutputError(
+                    f"{out} holds entries that are neither files nor symlinks: {', '.join(special[:5])}",
+                    hint="move them out of the output folder",
+                )
         tmp = parent / f"{_TMP_PREFIX}{out.name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
@@ -224,6 +233,22 @@ def read_tree(out: Path) -> dict[str, bytes]:
         if target.is_file() and not target.is_symlink():
             result[path] = target.read_bytes()
     return result
+
+
+def tree_digests(out: Path) -> dict[str, bytes]:
+    """The sha256 of each file ``read_tree`` would return, read one file at a time (for large trees)."""
+    previous = _previous_manifest(out) if out.is_dir() else None
+    result: dict[str, bytes] = {}
+    for path in sorted(previous or ()):
+        target = out.joinpath(*_safe_relative(path).parts)
+        if target.is_file() and not target.is_symlink():
+            result[path] = hashlib.sha256(target.read_bytes()).digest()
+    return result
+
+
+def digests(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The sha256 of each file, to ``compare`` with ``tree_digests`` without holding two trees."""
+    return {path: hashlib.sha256(data).digest() for path, data in files.items()}
 
 
 def compare(new: Mapping[str, bytes], old: Mapping[str, bytes]) -> list[str]:

