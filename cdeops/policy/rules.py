@@ -34,7 +34,18 @@ _FLOATING = re.compile(r"(^|[-:@/])(latest|preview|exp|experimental)($|[-:@])")
 def check_policy(policy: Policy) -> list[Problem]:
     """Every cross-field problem of a schema-valid policy."""
     problems: list[Problem] = []
-    rules = (_unique_names, _references, _pinned_models, _gpu_fit, _egress, _prompts, _clouds, _gateway, _credentials)
+    rules = (
+        _unique_names,
+        _references,
+        _fallback_cycles,
+        _pinned_models,
+        _gpu_fit,
+        _egress,
+        _prompts,
+        _clouds,
+        _gateway,
+        _credentials,
+    )
     for rule in rules:
         problems.extend(rule(policy))
     return problems
@@ -146,6 +157,23 @@ def _references(p: Policy) -> Iterator[Problem]:
                 ("teams", i, "budget", "downgrade_to"),
                 (f"{target!r} is not one of the team's models ({', '.join(team.models)})"),
             )
+
+
+def _fallback_cycles(p: Policy) -> Iterator[Problem]:
+    """A model's fallbacks may not lead back to it (the gateway would retry in a loop)."""
+    graph = {m.name: [f for f in m.fallbacks if f != m.name] for m in p.models}
+    for i, model in enumerate(p.models):
+        seen: set[str] = set()
+        stack = list(graph[model.name])
+        while stack:
+            name = stack.pop()
+            if name == model.name:
+                yield ("models", i, "fallbacks"), f"fallbacks of {model.name!r} lead back to it (a cycle)"
+                break
+            if name in seen or name not in graph:
+                continue
+            seen.add(name)
+            stack.extend(graph[name])
 
 
 def _model_pin_problem(kind: ProviderKind, model_id: str) -> str | None:

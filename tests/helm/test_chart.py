@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -24,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.support.tools import helm_binary, repo_root
+from tests.support.tools import checkov_bin_dir, helm_binary, repo_root
 
 KUBERNETES_VERSION = "1.33"
 CHART = repo_root() / "helm" / "cdeops-llm-stack"
@@ -967,9 +965,7 @@ def _pin_digests(values: Obj) -> Obj:
 
 
 def test_checkov_finds_nothing_when_images_are_pinned_by_digest(helm_home: Path, tmp_path: Path) -> None:
-    checkov = shutil.which("checkov") or shutil.which("checkov", path=str(Path(sys.executable).parent))
-    if checkov is None:
-        pytest.skip("checkov (optional extra `scan`) is not installed")
+    checkov = str(checkov_bin_dir() / "checkov")
     scan_dir = tmp_path / "scan"
     scan_dir.mkdir()
     for name in FIXTURES:
