@@ -37,8 +37,11 @@ class Located:
         return 1
 
 
-class _Composer(yaml.SafeLoader):
-    """SafeLoader that only composes; construction of scalars reuses its resolvers."""
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 4x faster parsing
+
+
+class _Composer(_Base):  # type: ignore[valid-type,misc]
+    """A safe loader used only to compose nodes; scalars are built with its resolvers."""
 
 
 def _scalar(loader: _Composer, node: yaml.ScalarNode) -> Any:

@@ -119,12 +119,16 @@ def test_prompt_destination_must_stay_inside(tmp_path: Path, dest: str) -> None:
 
 
 def test_fallback_cycle_refused(tmp_path: Path) -> None:
-    text = _example_text().replace(
-        "    model: claude-sonnet-4-20250514\n    tier: standard",
-        "    model: claude-sonnet-4-20250514\n    tier: standard\n    fallbacks: [claude-haiku]",
-    ).replace(
-        "    model: claude-3-5-haiku-20241022\n    tier: fast",
-        "    model: claude-3-5-haiku-20241022\n    tier: fast\n    fallbacks: [claude-sonnet]",
+    text = (
+        _example_text()
+        .replace(
+            "    model: claude-sonnet-4-20250514\n    tier: standard",
+            "    model: claude-sonnet-4-20250514\n    tier: standard\n    fallbacks: [claude-haiku]",
+        )
+        .replace(
+            "    model: claude-3-5-haiku-20241022\n    tier: fast",
+            "    model: claude-3-5-haiku-20241022\n    tier: fast\n    fallbacks: [claude-sonnet]",
+        )
     )
     err = _load(tmp_path, text)
     assert {i.path for i in err.issues} == {"models[0].fallbacks", "models[1].fallbacks"}
