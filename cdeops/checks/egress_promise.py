@@ -182,7 +182,9 @@ def policy_topology(policy: Policy) -> Topology:
     return replace(topology, endpoints=endpoints)
 
 
-def _topology_file_findings(root: Path, policy: Policy | None) -> list[Finding] | None:
+def _topology_file_findings(
+    root: Path, policy: Policy | None, objects: list[K8sObject] | None = None
+) -> list[Finding] | None:
     """The proof through ``checks/egress-topology.json`` (written by render), or None without it."""
     from cdeops.netcheck.tree import TOPOLOGY_FILE, egress_findings_for_tree, topology_document
 
@@ -198,7 +200,8 @@ def _topology_file_findings(root: Path, policy: Policy | None) -> list[Finding] 
         if recorded != json.loads(json.dumps(topology_document(policy))):
             message = "does not match the policy given with --policy: render the tree again"
             findings.append(Finding(CHECK_NAME, TOPOLOGY_FILE, 0, message))
-    return findings + egress_findings_for_tree(root)
+    loaded = None if objects is None else [o.obj for o in objects if o.file.startswith("kubernetes/")]
+    return findings + egress_findings_for_tree(root, loaded)
 
 
 def check_egress(objects: list[K8sObject], root: Path | None = None, policy: Policy | None = None) -> list[Finding]:
@@ -214,7 +217,7 @@ def check_egress(objects: list[K8sObject], root: Path | None = None, policy: Pol
         return []
     findings = _default_deny_findings(objects, namespaces)
     where = {o.name: (o.file, o.line) for o in objects if o.kind == "Namespace"}
-    proof = _topology_file_findings(root, policy) if root is not None else None
+    proof = _topology_file_findings(root, policy, objects) if root is not None else None
     if proof is None:
         topology = policy_topology(policy) if policy is not None else tree_topology(objects)
         policy_namespaces = {o.namespace for o in objects if "NetworkPolicy" in o.kind}

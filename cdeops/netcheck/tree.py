@@ -407,8 +407,11 @@ def _assert_grouped(
     return findings
 
 
-def egress_findings_for_tree(root: Path) -> list[Finding]:
-    """Every broken egress promise of the rendered tree at ``root`` (errors and warnings, sorted)."""
+def egress_findings_for_tree(root: Path, objects: list[dict[str, Any]] | None = None) -> list[Finding]:
+    """Every broken egress promise of the rendered tree at ``root`` (errors and warnings, sorted).
+
+    ``objects`` are the tree's ``kubernetes/`` objects when the caller has already read them.
+    """
     topo_path = root / TOPOLOGY_FILE
     if not topo_path.is_file():
         return [
@@ -418,7 +421,9 @@ def egress_findings_for_tree(root: Path) -> list[Finding]:
         topology, namespaces, accepted = parse_topology_document(json.loads(topo_path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         return [Finding(CHECK, TOPOLOGY_FILE, 0, f"cannot be read: {exc}")]
-    objects, findings = _load_kubernetes(root)
+    findings: list[Finding] = []
+    if objects is None:
+        objects, findings = _load_kubernetes(root)
     workspaces = set(namespaces) | _labelled_workspaces(objects)
     if not workspaces:
         findings.append(Finding(CHECK, TOPOLOGY_FILE, 0, "no workspace namespace to check"))
