@@ -15,7 +15,7 @@ from ..policy.fields import normalise_name
 from ..policy.llm import GpuPool
 from .naming import GPU_POOL_LABEL, MANAGED_LABELS
 
-__all__ = ["PROVIDERS", "GpuPoolsView", "ModuleCall", "gpu_pools_view", "karpenter_objects"]
+__all__ = ["PROVIDERS", "GpuPoolsView", "ModuleCall", "gpu_pools_view", "gpu_scheduling", "karpenter_objects"]
 
 # provider address, exact version (inside the shipped modules' constraints), module folder
 PROVIDERS = {
@@ -24,6 +24,13 @@ PROVIDERS = {
     "aks": ("azurerm", "hashicorp/azurerm", "4.79.0", "aks-gpu-pool"),
 }
 ACCELERATOR_LABEL = "cdeops.io/accelerator"
+_GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+_AKS_SPOT_TOLERATION = {
+    "key": "kubernetes.azure.com/scalesetpriority",
+    "operator": "Equal",
+    "value": "spot",
+    "effect": "NoSchedule",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,18 @@ class GpuPoolsView:
     region: str | None
     cluster: str
     modules: list[ModuleCall]
+
+
+def gpu_scheduling(policy: Policy, pool: GpuPool) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Node selector and tolerations that put a pod on the pool's nodes (SPEC §4 promise 6).
+
+    Pools carry the label ``cdeops.io/gpu-pool=<pool>`` and the taint ``nvidia.com/gpu``; AKS also
+    taints spot nodes ``kubernetes.azure.com/scalesetpriority=spot``.
+    """
+    tolerations = [dict(_GPU_TOLERATION)]
+    if pool.spot and policy.cluster.provider == "aks":
+        tolerations.append(dict(_AKS_SPOT_TOLERATION))
+    return {GPU_POOL_LABEL: normalise_name(pool.name)}, tolerations
 
 
 def _cost_tags(policy: Policy, pool: GpuPool) -> dict[str, str]:

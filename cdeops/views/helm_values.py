@@ -32,13 +32,13 @@ import yaml
 from ..errors import RenderError
 from ..policy.document import Policy
 from ..policy.fields import normalise_name
-from ..policy.llm import GpuPool, Inference
+from ..policy.llm import Inference
 from ..resources import helm_chart_dir
 from .gateway_env import gateway_env
+from .gpu_pools import gpu_scheduling
 from .naming import (
     GATEWAY_SA,
     GATEWAY_SERVICE,
-    GPU_POOL_LABEL,
     MANAGED_LABELS,
     gateway_vault_role,
     inference_namespace,
@@ -51,7 +51,6 @@ __all__ = [
     "CHART_VLLM_FLAGS",
     "GatewayConfigFile",
     "config_map_key",
-    "gpu_scheduling",
     "helm_values",
     "split_image",
     "values_schema_errors",
@@ -85,13 +84,6 @@ _DTYPES: dict[str, tuple[str, str | None]] = {
     "fp8": ("auto", "fp8"),
     "awq": ("float16", "awq"),
     "gptq": ("float16", "gptq"),
-}
-_GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
-_AKS_SPOT_TOLERATION = {
-    "key": "kubernetes.azure.com/scalesetpriority",
-    "operator": "Equal",
-    "value": "spot",
-    "effect": "NoSchedule",
 }
 
 
@@ -143,18 +135,6 @@ def vllm_dtype(inference: Inference) -> tuple[str, list[str]]:
     if quantization is None or "--quantization" in given:
         return dtype, []
     return dtype, [f"--quantization={quantization}"]
-
-
-def gpu_scheduling(policy: Policy, pool: GpuPool) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """Node selector and tolerations that put a pod on the pool's nodes (SPEC §4 promise 6).
-
-    Pools carry the label ``cdeops.io/gpu-pool=<pool>`` and the taint ``nvidia.com/gpu``; AKS also
-    taints spot nodes ``kubernetes.azure.com/scalesetpriority=spot``.
-    """
-    tolerations = [dict(_GPU_TOLERATION)]
-    if pool.spot and policy.cluster.provider == "aks":
-        tolerations.append(dict(_AKS_SPOT_TOLERATION))
-    return {GPU_POOL_LABEL: normalise_name(pool.name)}, tolerations
 
 
 def _global(policy: Policy) -> Obj:

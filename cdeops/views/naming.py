@@ -27,6 +27,7 @@ __all__ = [
     "gateway_vault_role",
     "inference_namespace",
     "inference_service_url",
+    "pod_security_labels",
     "team_labels",
     "team_namespace",
     "team_slug",
@@ -74,6 +75,16 @@ def team_labels(policy: Policy, team: Team) -> dict[str, str]:
         "cost-center": label_value(team.cost_center),
         "env": policy.metadata.environment,
     }
+
+
+def pod_security_labels(policy: Policy) -> dict[str, str]:
+    """Namespace labels enforcing (and warning and auditing) Pod Security "restricted" at the cluster's version."""
+    version = f"v{policy.cluster.kubernetes_version}"
+    labels: dict[str, str] = {}
+    for mode in ("enforce", "warn", "audit"):
+        labels[f"pod-security.kubernetes.io/{mode}"] = "restricted"
+        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    return labels
 
 
 def coder_template_name(team: Team, template: Template) -> str:

@@ -45,6 +45,7 @@ from .naming import (
     WORKSPACES_LABEL,
     gateway_vault_role,
     inference_namespace,
+    pod_security_labels,
 )
 from .vault_sync import ESO_API, TOKEN_EXPIRATION_SECONDS, VAULT_OBJECT_NAME, VSO_API
 
@@ -133,17 +134,11 @@ def inference_model_labels(inference: Inference) -> dict[str, str]:
 
 
 def _namespace(policy: Policy, name: str, component: str) -> Obj:
-    version = f"v{policy.cluster.kubernetes_version}"
     labels = {
         **MANAGED_LABELS,
         "app.kubernetes.io/component": component,
         "env": policy.metadata.environment,
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": version,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": version,
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": version,
+        **pod_security_labels(policy),
     }
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(sorted(labels.items()))}}
 

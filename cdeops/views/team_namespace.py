@@ -7,7 +7,14 @@ from typing import Any
 from ..policy.document import Policy
 from ..policy.org import Team
 from .egress import workspace_egress_objects
-from .naming import MANAGED_LABELS, WORKSPACE_SA, WORKSPACES_LABEL, team_labels, team_namespace
+from .naming import (
+    MANAGED_LABELS,
+    WORKSPACE_SA,
+    WORKSPACES_LABEL,
+    pod_security_labels,
+    team_labels,
+    team_namespace,
+)
 from .vault_sync import vault_sync_objects
 
 __all__ = ["WORKSPACE_QUOTA", "team_objects"]
@@ -27,17 +34,7 @@ def _meta(name: str, namespace: str | None, labels: dict[str, str]) -> Obj:
 
 
 def _namespace(policy: Policy, team: Team, name: str) -> Obj:
-    version = f"v{policy.cluster.kubernetes_version}"
-    labels = {
-        **team_labels(policy, team),
-        WORKSPACES_LABEL: "true",
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": version,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": version,
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": version,
-    }
+    labels = {**team_labels(policy, team), WORKSPACES_LABEL: "true", **pod_security_labels(policy)}
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(name, None, labels)}
 
 

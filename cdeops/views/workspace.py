@@ -18,9 +18,9 @@ from ..policy.fields import label_value, normalise_name
 from ..policy.org import Prompt, Team, Template
 from ..render.hcl import HclExpr
 from .ai_tools import WorkspaceFile, wire_tools
+from .gpu_pools import gpu_scheduling
 from .naming import (
     GATEWAY_KEY_FILE,
-    GPU_POOL_LABEL,
     SECRETS_DIR,
     WORKSPACE_SA,
     coder_template_name,
@@ -182,19 +182,8 @@ def workspace_view(policy: Policy, team: Team, template: Template, prompt_files:
     node_selector: dict[str, str] = {}
     gpu_count = 0
     if template.gpu is not None:
-        pool = policy.pool(template.gpu.pool)
         gpu_count = template.gpu.count
-        node_selector = {GPU_POOL_LABEL: normalise_name(pool.name)}
-        tolerations.append({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"})
-        if pool.spot and policy.cluster.provider == "aks":
-            tolerations.append(
-                {
-                    "key": "kubernetes.azure.com/scalesetpriority",
-                    "operator": "Equal",
-                    "value": "spot",
-                    "effect": "NoSchedule",
-                }
-            )
+        node_selector, tolerations = gpu_scheduling(policy, policy.pool(template.gpu.pool))
     spend_tags: list[str | HclExpr] = [
         f"team:{team_slug(team)}",
         HclExpr('format("project:%s", data.coder_parameter.project.value)'),

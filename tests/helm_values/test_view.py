@@ -17,10 +17,10 @@ from cdeops.outputs.context import RenderContext
 from cdeops.outputs.helm_values import VALUES_FILE
 from cdeops.policy.loader import load_policy_text
 from cdeops.views.gateway_env import gateway_env
+from cdeops.views.gpu_pools import gpu_scheduling
 from cdeops.views.helm_values import (
     GatewayConfigFile,
     config_map_key,
-    gpu_scheduling,
     helm_values,
     split_image,
     values_schema_errors,
