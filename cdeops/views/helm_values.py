@@ -52,6 +52,7 @@ __all__ = [
     "GatewayConfigFile",
     "config_map_key",
     "helm_values",
+    "merge_values",
     "split_image",
     "values_schema_errors",
     "vllm_dtype",
@@ -280,12 +281,12 @@ def helm_values(policy: Policy, config: GatewayConfigFile) -> Obj:
     }
 
 
-def _merged(base: Obj, override: Obj) -> Obj:
+def merge_values(base: Obj, override: Obj) -> Obj:
     """Helm's values merge: maps merge recursively, everything else is replaced."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
+            merged[key] = merge_values(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -303,7 +304,9 @@ def values_schema_errors(values: Obj) -> list[str]:
     """Where ``values`` (over the chart defaults, as Helm merges them) break the chart's
     ``values.schema.json``: one ``dotted.path: message`` per problem, empty when they meet it."""
     defaults, validator = _chart_contract()
-    errors = sorted(validator.iter_errors(_merged(defaults, values)), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        validator.iter_errors(merge_values(defaults, values)), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     problems = []
     for error in errors:
         where = ".".join(str(p) for p in error.absolute_path) or "<root>"

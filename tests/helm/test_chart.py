@@ -22,6 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from cdeops.views.helm_values import merge_values
 from tests.support.tools import checkov_bin_dir, helm_binary, repo_root
 
 KUBERNETES_VERSION = "1.33"
@@ -865,17 +866,6 @@ def test_schema_rejects_bad_values(helm_home: Path, tmp_path: Path, case: str, c
     assert mention in output, output
 
 
-def _deep_merge(base: Obj, override: Obj) -> Obj:
-    """Helm's values merge: maps merge recursively, everything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 @pytest.mark.parametrize("fixture", [None, *FIXTURES])
 def test_values_schema_works_from_python(fixture: str | None) -> None:
     """cdeops can check the values it emits with jsonschema before Helm sees them."""
@@ -883,13 +873,13 @@ def test_values_schema_works_from_python(fixture: str | None) -> None:
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     values: Obj = yaml.safe_load((CHART / "values.yaml").read_text())
     if fixture:
-        values = _deep_merge(values, fixture_values(fixture))
+        values = merge_values(values, fixture_values(fixture))
     assert not list(validator.iter_errors(values))
     if fixture is None:  # the bad values are written against the chart defaults
         for case, (bad, _) in BAD_VALUES.items():
             if case == "no-tag-no-digest":
                 continue  # relies on Helm deleting keys set to null
-            assert list(validator.iter_errors(_deep_merge(values, bad))), case
+            assert list(validator.iter_errors(merge_values(values, bad))), case
 
 
 TEMPLATE_GUARDS: dict[str, tuple[Obj, str]] = {

@@ -22,6 +22,7 @@ from cdeops.views.helm_values import (
     GatewayConfigFile,
     config_map_key,
     helm_values,
+    merge_values,
     split_image,
     values_schema_errors,
     vllm_dtype,
@@ -41,17 +42,6 @@ Obj = dict[str, Any]
 def _validator() -> jsonschema.Draft7Validator:
     schema = json.loads((CHART / "values.schema.json").read_text())
     return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
-
-
-def deep_merge(base: Obj, override: Obj) -> Obj:
-    """Helm's values merge: maps merge recursively, everything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def values_of(case: str) -> Obj:
@@ -78,7 +68,7 @@ def case(request: pytest.FixtureRequest) -> str:
 def test_values_validate_against_the_chart_schema(case: str) -> None:
     chart_defaults: Obj = yaml.safe_load((CHART / "values.yaml").read_text())
     values = values_of(case)
-    errors = sorted(_validator().iter_errors(deep_merge(chart_defaults, values)), key=str)
+    errors = sorted(_validator().iter_errors(merge_values(chart_defaults, values)), key=str)
     assert not errors, f"{list(errors[0].absolute_path)}: {errors[0].message}"
     assert values_schema_errors(values) == []  # the check the render runs before writing
 
