@@ -47,7 +47,7 @@ from .naming import (
     inference_namespace,
     pod_security_labels,
 )
-from .vault_sync import ESO_API, TOKEN_EXPIRATION_SECONDS, VAULT_OBJECT_NAME, VSO_API
+from .vault_sync import vault_login_objects
 
 __all__ = [
     "HUGGINGFACE_HOSTS",
@@ -186,36 +186,9 @@ def _vault_store_objects(policy: Policy, namespace: str) -> list[Obj]:
     """``operator`` / ``external-secrets``: the VaultConnection + VaultAuth or SecretStore named
     ``cdeops-vault`` that the chart's VaultStaticSecret / ExternalSecret objects use. The operator
     logs in as the gateway's ServiceAccount, which the gateway's Vault role binds."""
-    vault = policy.vault
-    if vault.injection == "agent" or not any(p.api_key for p in policy.providers):
+    if not any(p.api_key for p in policy.providers):
         return []
-    meta = {"name": VAULT_OBJECT_NAME, "namespace": namespace, "labels": dict(MANAGED_LABELS)}
-    if vault.injection == "operator":
-        login: Obj = {"role": gateway_vault_role(policy), "serviceAccount": GATEWAY_SA, "audiences": [vault.audience]}
-        login["tokenExpirationSeconds"] = TOKEN_EXPIRATION_SECONDS
-        auth: Obj = {"vaultConnectionRef": VAULT_OBJECT_NAME, "method": "kubernetes", "mount": vault.auth_mount}
-        auth["kubernetes"] = login
-        if vault.namespace:
-            auth["namespace"] = vault.namespace
-        connection = {"address": vault.address, "skipTLSVerify": False}
-        return [
-            {"apiVersion": VSO_API, "kind": "VaultConnection", "metadata": dict(meta), "spec": connection},
-            {"apiVersion": VSO_API, "kind": "VaultAuth", "metadata": dict(meta), "spec": auth},
-        ]
-    kubernetes = {
-        "mountPath": vault.auth_mount,
-        "role": gateway_vault_role(policy),
-        "serviceAccountRef": {"name": GATEWAY_SA, "audiences": [vault.audience]},
-    }
-    provider: Obj = {
-        "server": vault.address,
-        "path": vault.kv_mount,
-        "version": "v2",
-        "auth": {"kubernetes": kubernetes},
-    }
-    if vault.namespace:
-        provider["namespace"] = vault.namespace
-    return [{"apiVersion": ESO_API, "kind": "SecretStore", "metadata": meta, "spec": {"provider": {"vault": provider}}}]
+    return vault_login_objects(policy, namespace, gateway_vault_role(policy), GATEWAY_SA, {})
 
 
 def gateway_namespace_objects(policy: Policy) -> list[Obj]:

@@ -26,7 +26,7 @@ from .naming import (
 )
 from .vault_policies import GATEWAY_KEY_FIELD
 
-__all__ = ["ESO_API", "VAULT_OBJECT_NAME", "VSO_API", "vault_sync_objects"]
+__all__ = ["ESO_API", "VAULT_OBJECT_NAME", "VSO_API", "vault_login_objects", "vault_sync_objects"]
 
 Obj = dict[str, Any]
 VSO_API = "secrets.hashicorp.com/v1beta1"
@@ -49,28 +49,70 @@ def _service_account(namespace: str, labels: dict[str, str]) -> Obj:
     }
 
 
-def _vso(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> list[Obj]:
+def vault_login_objects(
+    policy: Policy, namespace: str, role: str, service_account: str, labels: dict[str, str]
+) -> list[Obj]:
+    """How an operator in ``namespace`` logs in to Vault as ``service_account`` with ``role``, all named
+    ``cdeops-vault``: VaultConnection + VaultAuth (``operator``), SecretStore (``external-secrets``),
+    nothing in ``agent`` mode."""
     vault = policy.vault
-    auth: Obj = {
-        "vaultConnectionRef": VAULT_OBJECT_NAME,
-        "method": "kubernetes",
-        "mount": vault.auth_mount,
-        "kubernetes": {
-            "role": vault_role_name(policy, team),
-            "serviceAccount": VAULT_SYNC_SA,
-            "audiences": [vault.audience],
-            "tokenExpirationSeconds": TOKEN_EXPIRATION_SECONDS,
-        },
-    }
-    if vault.namespace:
-        auth["namespace"] = vault.namespace
-    connection = {
-        "apiVersion": VSO_API,
-        "kind": "VaultConnection",
-        "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
-        "spec": {"address": vault.address, "skipTLSVerify": False},
-    }
-    static = {
+    if vault.injection == "operator":
+        auth: Obj = {
+            "vaultConnectionRef": VAULT_OBJECT_NAME,
+            "method": "kubernetes",
+            "mount": vault.auth_mount,
+            "kubernetes": {
+                "role": role,
+                "serviceAccount": service_account,
+                "audiences": [vault.audience],
+                "tokenExpirationSeconds": TOKEN_EXPIRATION_SECONDS,
+            },
+        }
+        if vault.namespace:
+            auth["namespace"] = vault.namespace
+        connection = {"address": vault.address, "skipTLSVerify": False}
+        return [
+            {
+                "apiVersion": VSO_API,
+                "kind": "VaultConnection",
+                "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
+                "spec": connection,
+            },
+            {
+                "apiVersion": VSO_API,
+                "kind": "VaultAuth",
+                "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
+                "spec": auth,
+            },
+        ]
+    if vault.injection == "external-secrets":
+        provider: Obj = {
+            "server": vault.address,
+            "path": vault.kv_mount,
+            "version": "v2",
+            "auth": {
+                "kubernetes": {
+                    "mountPath": vault.auth_mount,
+                    "role": role,
+                    "serviceAccountRef": {"name": service_account, "audiences": [vault.audience]},
+                }
+            },
+        }
+        if vault.namespace:
+            provider["namespace"] = vault.namespace
+        store = {
+            "apiVersion": ESO_API,
+            "kind": "SecretStore",
+            "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
+            "spec": {"provider": {"vault": provider}},
+        }
+        return [store]
+    return []
+
+
+def _vso_secret(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> Obj:
+    vault = policy.vault
+    return {
         "apiVersion": VSO_API,
         "kind": "VaultStaticSecret",
         "metadata": _meta(gateway_key_secret(), namespace, labels),
@@ -91,38 +133,11 @@ def _vso(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> 
             },
         },
     }
-    auth_obj = {
-        "apiVersion": VSO_API,
-        "kind": "VaultAuth",
-        "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
-        "spec": auth,
-    }
-    return [connection, auth_obj, static]
 
 
-def _eso(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> list[Obj]:
+def _eso_secret(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> Obj:
     vault = policy.vault
-    provider: Obj = {
-        "server": vault.address,
-        "path": vault.kv_mount,
-        "version": "v2",
-        "auth": {
-            "kubernetes": {
-                "mountPath": vault.auth_mount,
-                "role": vault_role_name(policy, team),
-                "serviceAccountRef": {"name": VAULT_SYNC_SA, "audiences": [vault.audience]},
-            }
-        },
-    }
-    if vault.namespace:
-        provider["namespace"] = vault.namespace
-    store = {
-        "apiVersion": ESO_API,
-        "kind": "SecretStore",
-        "metadata": _meta(VAULT_OBJECT_NAME, namespace, labels),
-        "spec": {"provider": {"vault": provider}},
-    }
-    external = {
+    return {
         "apiVersion": ESO_API,
         "kind": "ExternalSecret",
         "metadata": _meta(gateway_key_secret(), namespace, labels),
@@ -145,7 +160,6 @@ def _eso(policy: Policy, team: Team, namespace: str, labels: dict[str, str]) -> 
             ],
         },
     }
-    return [store, external]
 
 
 def vault_sync_objects(policy: Policy, team: Team) -> list[Obj]:
@@ -155,5 +169,6 @@ def vault_sync_objects(policy: Policy, team: Team) -> list[Obj]:
         return []
     namespace = team_namespace(policy, team)
     labels = team_labels(policy, team)
-    objects = _vso(policy, team, namespace, labels) if mode == "operator" else _eso(policy, team, namespace, labels)
-    return [_service_account(namespace, labels), *objects]
+    login = vault_login_objects(policy, namespace, vault_role_name(policy, team), VAULT_SYNC_SA, labels)
+    secret = _vso_secret if mode == "operator" else _eso_secret
+    return [_service_account(namespace, labels), *login, secret(policy, team, namespace, labels)]
